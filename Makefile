@@ -1,0 +1,49 @@
+# Two commands matter on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+PORT ?= 8000
+MOTO_PORT ?= 5005
+
+.PHONY: install run test lint typecheck unit functional e2e cfn openapi token bench package clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check 'pip<26.3'
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)
+
+run: install
+	$(PY) -m tools.local_stack --port $(PORT) --moto-port $(MOTO_PORT)
+
+test: install lint typecheck
+	$(PY) -m pytest
+
+lint: install
+	$(PY) -m ruff check .
+
+typecheck: install
+	$(PY) -m mypy
+
+cfn: install
+	$(PY) -m tools.package_template build/sam
+	$(VENV)/bin/cfn-lint build/sam/sam.json
+
+openapi: install
+	$(PY) -m chalicelib.api.openapi > docs/openapi.json
+
+token: install
+	@$(PY) -m tools.devtokens $(FAN) $(if $(ADMIN),--admin)
+
+bench: install
+	$(PY) -m bench.run
+
+package: install
+	$(PY) -m tools.package_template build/sam
+
+clean:
+	rm -rf build .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,163 @@
+"""Wiring only: routes, the authorizer and middleware. Behaviour lives in chalicelib.services."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.logging import correlation_paths
+from chalice.app import AuthRequest, AuthResponse, Chalice, ConvertToMiddleware, Response
+
+from chalicelib.api import presenters, schemas
+from chalicelib.api.auth import InvalidToken, verify
+from chalicelib.api.routing import Api, Call, json_response, outcome_response, render
+from chalicelib.api.specs import SPECS
+from chalicelib.api.validation import nonzero, reads_page, validated_id, validated_window, validated_zone
+from chalicelib.domain.rewards import Reward
+from chalicelib.observability import logger, metrics, tracer, tracing_enabled
+from chalicelib.persistence import reads
+from chalicelib.services import adjustments, catalogue, checkins, profiles, redemptions
+from chalicelib.settings import get_settings
+
+app = Chalice(app_name="fan-engagement", configure_logs=False)
+app.register_middleware(
+    ConvertToMiddleware(logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)),
+    "http",
+)
+app.register_middleware(ConvertToMiddleware(metrics.log_metrics), "all")
+if tracing_enabled():
+    app.register_middleware(ConvertToMiddleware(tracer().capture_lambda_handler), "all")
+
+
+@app.authorizer(ttl_seconds=300)
+def jwt_auth(auth_request: AuthRequest) -> AuthResponse:
+    """Verifies the bearer token; an invalid one is passed on marked, so the API answers 401 as problem details."""
+    try:
+        principal = verify(auth_request.token)
+    except InvalidToken as exc:
+        logger.info("token rejected", extra={"reason": str(exc)})
+        return AuthResponse(routes=["*"], principal_id="anonymous", context={"auth_error": "invalid_token"})
+    context = {"sub": principal.subject, "admin": "true" if principal.is_admin else "false"}
+    return AuthResponse(routes=["*"], principal_id=principal.subject, context=context)
+
+
+api = Api(app, jwt_auth)
+
+
+@api.route(SPECS["health"])
+def health(call: Call) -> Response:
+    """Cheap dependency check: one keyed read on the fans table."""
+    version = get_settings().version
+    try:
+        reads.ping()
+    except Exception:
+        logger.exception("health check failed")
+        return json_response(schemas.Health(status="degraded", version=version), 503)
+    return json_response(schemas.Health(status="ok", version=version))
+
+
+@api.route(SPECS["check_in"])
+def check_in(call: Call) -> Response:
+    result = checkins.check_in(call.principal.subject, call.now)
+    return json_response(presenters.checkin(result), 200 if result.already_checked_in else 201)
+
+
+@api.route(SPECS["get_me"])
+def get_me(call: Call) -> Response:
+    return json_response(presenters.profile(profiles.profile(call.principal.subject)))
+
+
+@api.route(SPECS["patch_me"])
+def patch_me(call: Call) -> Response:
+    change = call.body(schemas.ProfileChange)
+    fan = profiles.change_time_zone(call.principal.subject, validated_zone(change.time_zone), call.now)
+    return json_response(presenters.profile(fan))
+
+
+@api.route(SPECS["my_ledger"])
+def my_ledger(call: Call) -> Response:
+    page = reads_page(call, reads.ledger_page)
+    return json_response(schemas.LedgerPage([presenters.ledger_entry(e) for e in page.items], page.cursor))
+
+
+@api.route(SPECS["my_redemptions"])
+def my_redemptions(call: Call) -> Response:
+    page = reads_page(call, reads.redemptions_page)
+    items = [presenters.redemption(redemptions.RedemptionResult(r, r.balance_after)) for r in page.items]
+    return json_response(schemas.RedemptionPage(items, page.cursor))
+
+
+@api.route(SPECS["list_rewards"])
+def list_rewards(call: Call) -> Response:
+    principal = call.principal
+    tier = None if principal.is_admin else profiles.profile(principal.subject).tier
+    return json_response(schemas.RewardList([presenters.reward(r) for r in catalogue.visible(tier, call.now)]))
+
+
+@api.route(SPECS["redeem"])
+def redeem(call: Call) -> Response:
+    body = call.body(schemas.RedemptionRequest)
+    outcome = redemptions.redeem(
+        call.principal.subject,
+        body.reward_id,
+        body.quantity,
+        call.idempotency(),
+        render(201, presenters.redemption),
+        call.now,
+    )
+    return outcome_response(outcome)
+
+
+@api.route(SPECS["get_redemption"])
+def get_redemption(call: Call, redemption_id: str) -> Response:
+    found = redemptions.own_redemption(call.principal.subject, redemption_id)
+    return json_response(presenters.redemption(redemptions.RedemptionResult(found, found.balance_after)))
+
+
+@api.route(SPECS["put_reward"])
+def put_reward(call: Call, reward_id: str) -> Response:
+    body = call.body(schemas.RewardDefinition)
+    reward = Reward(
+        reward_id=validated_id(reward_id, "reward_id"),
+        name=body.name,
+        cost=body.cost,
+        stock_remaining=body.stock_remaining,
+        per_fan_limit=body.per_fan_limit,
+        min_tier=body.min_tier,
+        available_from=body.available_from,
+        available_until=body.available_until,
+    )
+    validated_window(reward)
+    stored, created = catalogue.put(reward, call.now)
+    return json_response(presenters.reward(stored), 201 if created else 200)
+
+
+@api.route(SPECS["restock"])
+def restock(call: Call, reward_id: str) -> Response:
+    body = call.body(schemas.Restock)
+    outcome = catalogue.restock(reward_id, body.quantity, call.idempotency(), render(200, presenters.reward), call.now)
+    return outcome_response(outcome)
+
+
+@api.route(SPECS["admin_get_fan"])
+def admin_get_fan(call: Call, fan_id: str) -> Response:
+    return json_response(presenters.profile(profiles.existing_profile(fan_id)))
+
+
+@api.route(SPECS["adjust"])
+def adjust(call: Call, fan_id: str) -> Response:
+    body = call.body(schemas.Adjustment)
+    nonzero(body.delta)
+    outcome = adjustments.adjust(
+        fan_id, body.delta, body.reason, call.idempotency(), render(201, presenters.adjustment), call.now
+    )
+    return outcome_response(outcome)
+
+
+@api.route(SPECS["cancel_redemption"])
+def cancel_redemption(call: Call, redemption_id: str) -> Response:
+    outcome = redemptions.cancel(redemption_id, call.idempotency(), render(200, presenters.redemption), call.now)
+    return outcome_response(outcome)
+
+
+@api.route(SPECS["fulfil_redemption"])
+def fulfil_redemption(call: Call, redemption_id: str) -> Response:
+    done = redemptions.fulfil(redemption_id, call.now)
+    return json_response(presenters.redemption(redemptions.RedemptionResult(done, done.balance_after)))

@@ -1,0 +1,1 @@
+"""Benchmarks: DynamoDB requests per operation, latency against the bare-call floor, cold start."""

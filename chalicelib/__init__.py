@@ -1,0 +1,1 @@
+"""Fan engagement backend: domain, persistence, use cases and HTTP adapters."""

@@ -1,0 +1,1 @@
+"""HTTP adapters: request parsing, auth, response shapes, problem details and the OpenAPI document."""

@@ -1,0 +1,84 @@
+"""Domain objects to response bodies."""
+
+from __future__ import annotations
+
+from chalicelib.api import schemas
+from chalicelib.domain import fan as fans
+from chalicelib.domain.rewards import Reward
+from chalicelib.services.adjustments import AdjustmentResult
+from chalicelib.services.checkins import CheckinResult
+from chalicelib.services.redemptions import RedemptionResult
+from chalicelib.settings import get_settings
+
+
+def checkin(result: CheckinResult) -> schemas.Checkin:
+    return schemas.Checkin(
+        fan_id=result.fan.fan_id,
+        date=result.day,
+        streak=result.fan.streak,
+        points_awarded=result.points_awarded,
+        balance=result.fan.balance,
+        already_checked_in=result.already_checked_in,
+    )
+
+
+def profile(fan: fans.Fan) -> schemas.Profile:
+    settings = get_settings()
+    return schemas.Profile(
+        fan_id=fan.fan_id,
+        time_zone=fan.zone_or(settings.community_time_zone),
+        balance=fan.balance,
+        lifetime_points=fan.lifetime_points,
+        tier=fan.tier,  # type: ignore[arg-type]
+        lifecycle_stage=fan.lifecycle_stage,  # type: ignore[arg-type]
+        streak=fan.streak,
+        last_checkin_date=fan.last_checkin_date,
+        expiring=[
+            schemas.ExpiringPoints(points=e.points, expires_on=e.expires_on)
+            for e in fans.expiring(fan, settings.points_expiry_months)
+        ],
+        linked_accounts=[],
+    )
+
+
+def ledger_entry(entry: fans.LedgerEntry) -> schemas.LedgerEntry:
+    return schemas.LedgerEntry(
+        entry_id=entry.entry_id,
+        at=entry.at,
+        delta=entry.delta,
+        balance_after=entry.balance_after,
+        kind=entry.kind,
+        ref=entry.ref,
+    )
+
+
+def reward(item: Reward) -> schemas.Reward:
+    return schemas.Reward(
+        reward_id=item.reward_id,
+        name=item.name,
+        cost=item.cost,
+        stock_remaining=item.stock_remaining,
+        per_fan_limit=item.per_fan_limit,
+        min_tier=item.min_tier,  # type: ignore[arg-type]
+        available_from=item.available_from,
+        available_until=item.available_until,
+    )
+
+
+def redemption(result: RedemptionResult) -> schemas.Redemption:
+    item = result.redemption
+    return schemas.Redemption(
+        redemption_id=item.redemption_id,
+        reward_id=item.reward_id,
+        quantity=item.quantity,
+        points_spent=item.points_spent,
+        status=item.status,
+        balance=result.balance,
+        created_at=item.created_at,
+    )
+
+
+def adjustment(result: AdjustmentResult) -> schemas.AdjustmentResult:
+    return schemas.AdjustmentResult(
+        fan_id=result.fan.fan_id, balance=result.fan.balance, entry=ledger_entry(result.entry)
+    )

@@ -1,0 +1,191 @@
+"""A fan's points account and profile as one immutable state; every change yields a new state.
+
+Balances are tracked as monthly earning buckets plus a consumed total, so that points expiry can
+later consume the oldest points first (FIFO) without rewriting old ledger entries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+from chalicelib.domain import days
+from chalicelib.domain.checkin import CheckinRules
+from chalicelib.domain.errors import InsufficientPoints, TimeZoneChangeTooSoon
+
+LedgerKind = Literal["checkin", "engagement", "redemption", "refund", "expiry", "adjustment", "referral"]
+DEFAULT_TIER = "silent"
+DEFAULT_STAGE = "awareness"
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """An immutable record of one balance change; `entry_id` orders a fan's entries in time."""
+
+    fan_id: str
+    entry_id: str
+    at: datetime
+    delta: int
+    balance_after: int
+    kind: LedgerKind
+    ref: str
+
+
+@dataclass(frozen=True)
+class Fan:
+    fan_id: str
+    time_zone: str | None = None
+    time_zone_changed_at: datetime | None = None
+    balance: int = 0
+    lifetime_points: int = 0
+    tier: str = DEFAULT_TIER
+    lifecycle_stage: str = DEFAULT_STAGE
+    streak: int = 0
+    last_checkin_date: date | None = None
+    earned_by_month: dict[str, int] = field(default_factory=dict)
+    consumed: int = 0
+    redeemed: dict[str, int] = field(default_factory=dict)
+    version: int = 0
+    created_at: datetime | None = None
+
+    @property
+    def stored(self) -> bool:
+        return self.version > 0
+
+    def zone_or(self, community_zone: str) -> str:
+        return self.time_zone or community_zone
+
+
+@dataclass(frozen=True)
+class FanChange:
+    """The state to write, guarded by `previous_version`, and the ledger entry written with it."""
+
+    fan: Fan
+    previous_version: int
+    entry: LedgerEntry | None
+
+
+def entry_id_for(version: int) -> str:
+    """Ledger ids follow the fan's version, which only grows, so they sort newest-last."""
+    return f"{version:012d}"
+
+
+def _commit(before: Fan, after: Fan, now: datetime, delta: int, kind: LedgerKind, ref: str) -> FanChange:
+    version = before.version + 1
+    fan = replace(after, version=version, created_at=before.created_at or now)
+    entry = None
+    if delta != 0 or kind == "checkin":
+        entry = LedgerEntry(before.fan_id, entry_id_for(version), now, delta, fan.balance, kind, ref)
+    return FanChange(fan, before.version, entry)
+
+
+def touch(before: Fan, after: Fan, now: datetime) -> FanChange:
+    """A change with no balance effect (profile fields), still version-guarded."""
+    return FanChange(
+        replace(after, version=before.version + 1, created_at=before.created_at or now), before.version, None
+    )
+
+
+def credit(
+    fan: Fan,
+    points: int,
+    kind: LedgerKind,
+    ref: str,
+    now: datetime,
+    community_zone: str,
+    *,
+    lifetime: bool = True,
+    base: Fan | None = None,
+) -> FanChange:
+    """Add points earned now; they join the current month's bucket for later FIFO expiry."""
+    if points < 0:
+        raise ValueError("credit takes a non-negative amount")
+    month = days.month_key(days.local_day(now, community_zone))
+    buckets = dict(fan.earned_by_month)
+    if points:
+        buckets[month] = buckets.get(month, 0) + points
+    after = replace(
+        fan,
+        balance=fan.balance + points,
+        lifetime_points=fan.lifetime_points + (points if lifetime else 0),
+        earned_by_month=buckets,
+    )
+    return _commit(base or fan, after, now, points, kind, ref)
+
+
+def debit(fan: Fan, points: int, kind: LedgerKind, ref: str, now: datetime, *, base: Fan | None = None) -> FanChange:
+    """Take points, oldest first; refuses to go below zero."""
+    if points < 0:
+        raise ValueError("debit takes a non-negative amount")
+    if points > fan.balance:
+        raise InsufficientPoints(
+            f"This needs {points} points; the balance is {fan.balance}.",
+            balance=fan.balance,
+            required=points,
+        )
+    after = replace(fan, balance=fan.balance - points, consumed=fan.consumed + points)
+    return _commit(base or fan, after, now, -points, kind, ref)
+
+
+def adjust(fan: Fan, delta: int, reason: str, now: datetime, community_zone: str) -> FanChange:
+    """An operator's correction: positive credits (counts as earned), negative debits."""
+    if delta >= 0:
+        return credit(fan, delta, "adjustment", reason, now, community_zone)
+    return debit(fan, -delta, "adjustment", reason, now)
+
+
+@dataclass(frozen=True)
+class CheckinOutcome:
+    day: date
+    change: FanChange | None
+    points_awarded: int
+
+    @property
+    def already_checked_in(self) -> bool:
+        return self.change is None
+
+
+def check_in(fan: Fan, now: datetime, community_zone: str, rules: CheckinRules) -> CheckinOutcome:
+    """At most one award per local day of the fan; the streak counts consecutive local days."""
+    today = days.local_day(now, fan.zone_or(community_zone))
+    if fan.last_checkin_date is not None and fan.last_checkin_date >= today:
+        return CheckinOutcome(today, None, 0)
+    streak = days.next_streak(fan.last_checkin_date, fan.streak, today)
+    points = rules.points_for(streak)
+    progressed = replace(fan, streak=streak, last_checkin_date=today)
+    change = credit(progressed, points, "checkin", today.isoformat(), now, community_zone, base=fan)
+    return CheckinOutcome(today, change, points)
+
+
+def change_time_zone(fan: Fan, zone_name: str, now: datetime, min_days: int) -> FanChange | None:
+    """Limit changes so that moving east cannot replay a day; the first choice is free."""
+    if zone_name == fan.time_zone:
+        return None
+    last = fan.time_zone_changed_at
+    if fan.time_zone is not None and last is not None and now - last < timedelta(days=min_days):
+        allowed = last + timedelta(days=min_days)
+        raise TimeZoneChangeTooSoon(
+            f"The time zone can change once every {min_days} days; next change from {allowed.isoformat()}.",
+            next_change_at=allowed.isoformat(),
+        )
+    return touch(fan, replace(fan, time_zone=zone_name, time_zone_changed_at=now), now)
+
+
+@dataclass(frozen=True)
+class Expiring:
+    points: int
+    expires_on: date
+
+
+def expiring(fan: Fan, expiry_months: int) -> list[Expiring]:
+    """Unspent points per earning month, oldest first: spending consumes the oldest buckets."""
+    left_to_consume = fan.consumed
+    result: list[Expiring] = []
+    for month in sorted(fan.earned_by_month):
+        earned = fan.earned_by_month[month]
+        used = min(earned, left_to_consume)
+        left_to_consume -= used
+        if earned - used > 0:
+            result.append(Expiring(earned - used, days.add_months(month, expiry_months + 1) - timedelta(days=1)))
+    return result

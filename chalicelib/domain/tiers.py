@@ -1,0 +1,12 @@
+"""Tier order: a reward's `min_tier` admits that tier and every tier above it."""
+
+from __future__ import annotations
+
+TIERS = ("silent", "potential", "active", "head")
+LIFECYCLE_STAGES = ("awareness", "interest", "participation", "loyalty", "advocacy", "churned")
+
+
+def meets(tier: str, min_tier: str | None) -> bool:
+    if min_tier is None:
+        return True
+    return TIERS.index(tier) >= TIERS.index(min_tier)

@@ -1,0 +1,40 @@
+"""Structured logging, EMF metrics and (only when enabled) X-Ray tracing via Powertools.
+
+The tracer is built lazily: constructing one imports the X-Ray SDK even when tracing is off,
+which would add to every cold start.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.tracing import Tracer
+
+SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "fan-engagement")
+NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "FanEngagement")
+
+logger = Logger(service=SERVICE)
+metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
+
+
+def tracing_enabled() -> bool:
+    disabled = os.environ.get("POWERTOOLS_TRACE_DISABLED", "").lower() in {"1", "true"}
+    return not disabled and "AWS_LAMBDA_FUNCTION_NAME" in os.environ and "AWS_SAM_LOCAL" not in os.environ
+
+
+@lru_cache(maxsize=1)
+def tracer() -> Tracer:
+    return Tracer(service=SERVICE)
+
+
+def count(name: str, value: float = 1, **dimensions: str) -> None:
+    """Add a count metric; dimensions go on a single-metric blob so they do not leak to others."""
+    if dimensions:
+        with single_metric(name=name, unit=MetricUnit.Count, value=value, namespace=NAMESPACE) as metric:
+            for key, dim in dimensions.items():
+                metric.add_dimension(name=key, value=dim)
+        return
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)

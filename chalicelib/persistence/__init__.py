@@ -1,0 +1,1 @@
+"""The only package that talks to DynamoDB: PynamoDB models, reads, and transactional writes."""

@@ -1,0 +1,170 @@
+"""Conversions between PynamoDB items and domain objects, in one place."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from pynamodb.attributes import MapAttribute
+
+from chalicelib.domain.fan import Fan, LedgerEntry
+from chalicelib.domain.idempotency import IdempotencyRecord
+from chalicelib.domain.rewards import Redemption, Reward
+from chalicelib.persistence.models import (
+    FanModel,
+    IdempotencyModel,
+    LedgerEntryModel,
+    RedemptionModel,
+    RewardModel,
+)
+
+
+def _int_map(attr: MapAttribute[str, Any] | None) -> dict[str, int]:
+    if attr is None:
+        return {}
+    return {str(k): int(v) for k, v in attr.as_dict().items()}
+
+
+def fan_from_item(item: FanModel) -> Fan:
+    return Fan(
+        fan_id=item.fan_id,
+        time_zone=item.time_zone,
+        time_zone_changed_at=item.time_zone_changed_at,
+        balance=int(item.balance),
+        lifetime_points=int(item.lifetime_points),
+        tier=item.tier,
+        lifecycle_stage=item.lifecycle_stage,
+        streak=int(item.streak),
+        last_checkin_date=date.fromisoformat(item.last_checkin_date) if item.last_checkin_date else None,
+        earned_by_month=_int_map(item.earned_by_month),
+        consumed=int(item.consumed),
+        redeemed=_int_map(item.redeemed),
+        version=int(item.version),
+        created_at=item.created_at,
+    )
+
+
+def fan_to_item(fan: Fan) -> FanModel:
+    return FanModel(
+        fan.fan_id,
+        time_zone=fan.time_zone,
+        time_zone_changed_at=fan.time_zone_changed_at,
+        balance=fan.balance,
+        lifetime_points=fan.lifetime_points,
+        tier=fan.tier,
+        lifecycle_stage=fan.lifecycle_stage,
+        streak=fan.streak,
+        last_checkin_date=fan.last_checkin_date.isoformat() if fan.last_checkin_date else None,
+        earned_by_month=MapAttribute(**fan.earned_by_month),
+        consumed=fan.consumed,
+        redeemed=MapAttribute(**fan.redeemed),
+        version=fan.version,
+        created_at=fan.created_at,
+    )
+
+
+def entry_from_item(item: LedgerEntryModel) -> LedgerEntry:
+    return LedgerEntry(
+        item.fan_id,
+        item.entry_id,
+        item.at,
+        int(item.delta),
+        int(item.balance_after),
+        item.kind,  # type: ignore[arg-type]
+        item.ref,
+    )
+
+
+def entry_to_item(entry: LedgerEntry) -> LedgerEntryModel:
+    return LedgerEntryModel(
+        entry.fan_id,
+        entry.entry_id,
+        at=entry.at,
+        delta=entry.delta,
+        balance_after=entry.balance_after,
+        kind=entry.kind,
+        ref=entry.ref,
+    )
+
+
+def reward_from_item(item: RewardModel) -> Reward:
+    return Reward(
+        reward_id=item.reward_id,
+        name=item.name,
+        cost=int(item.cost),
+        stock_remaining=int(item.stock_remaining),
+        per_fan_limit=int(item.per_fan_limit) if item.per_fan_limit is not None else None,
+        min_tier=item.min_tier,
+        available_from=item.available_from,
+        available_until=item.available_until,
+        version=int(item.version),
+    )
+
+
+def reward_to_item(reward: Reward, now: datetime) -> RewardModel:
+    return RewardModel(
+        reward.reward_id,
+        name=reward.name,
+        cost=reward.cost,
+        stock_remaining=reward.stock_remaining,
+        per_fan_limit=reward.per_fan_limit,
+        min_tier=reward.min_tier,
+        available_from=reward.available_from,
+        available_until=reward.available_until,
+        version=reward.version,
+        updated_at=now,
+    )
+
+
+def redemption_from_item(item: RedemptionModel) -> Redemption:
+    return Redemption(
+        redemption_id=item.redemption_id,
+        fan_id=item.fan_id,
+        reward_id=item.reward_id,
+        quantity=int(item.quantity),
+        points_spent=int(item.points_spent),
+        status=item.status,  # type: ignore[arg-type]
+        created_at=datetime.fromisoformat(item.created_at),
+        balance_after=int(item.balance_after),
+        updated_at=item.updated_at,
+    )
+
+
+def redemption_to_item(redemption: Redemption) -> RedemptionModel:
+    return RedemptionModel(
+        redemption.redemption_id,
+        fan_id=redemption.fan_id,
+        reward_id=redemption.reward_id,
+        quantity=redemption.quantity,
+        points_spent=redemption.points_spent,
+        status=redemption.status,
+        created_at=_utc_iso(redemption.created_at),
+        balance_after=redemption.balance_after,
+        updated_at=redemption.updated_at,
+    )
+
+
+def _utc_iso(instant: datetime) -> str:
+    """Fixed-width UTC timestamps so that the index's string order is time order."""
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ").replace("Z", "+00:00")
+
+
+def record_from_item(item: IdempotencyModel) -> IdempotencyRecord:
+    return IdempotencyRecord(
+        item.key,
+        item.fingerprint,
+        int(item.status),
+        item.body,
+        datetime.fromtimestamp(float(item.expires_at), tz=UTC),
+    )
+
+
+def record_to_item(record: IdempotencyRecord) -> IdempotencyModel:
+    return IdempotencyModel(
+        record.key,
+        fingerprint=record.fingerprint,
+        status=record.status,
+        body=record.body,
+        expires_at=int(record.expires_at.timestamp()),
+        ttl=record.expires_at,
+    )

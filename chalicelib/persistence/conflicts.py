@@ -1,0 +1,62 @@
+"""What a cancelled write found instead of what it expected, decoded into domain objects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.domain.fan import Fan
+from chalicelib.domain.idempotency import IdempotencyRecord
+from chalicelib.domain.rewards import Redemption, Reward
+from chalicelib.persistence import codec
+from chalicelib.persistence.models import FanModel, IdempotencyModel, RedemptionModel, RewardModel
+from chalicelib.persistence.transaction import Cancelled
+
+
+class KeyTaken(Exception):
+    """The idempotency key already has a live record: answer from it."""
+
+    def __init__(self, record: IdempotencyRecord) -> None:
+        super().__init__(record.key)
+        self.record = record
+
+
+class StaleFan(Exception):
+    """The fan changed since it was read; `current` is the fan now (None if it does not exist)."""
+
+    def __init__(self, current: Fan | None) -> None:
+        super().__init__("fan changed")
+        self.current = current
+
+
+class StaleReward(Exception):
+    """The reward changed or lacks stock; `current` is the reward now (None if it does not exist)."""
+
+    def __init__(self, current: Reward | None) -> None:
+        super().__init__("reward changed")
+        self.current = current
+
+
+class StaleRedemption(Exception):
+    def __init__(self, current: Redemption | None) -> None:
+        super().__init__("redemption changed")
+        self.current = current
+
+
+def _decode(raw: dict[str, Any] | None, model: Any) -> Any:
+    return model.from_raw_data(raw) if raw else None
+
+
+def raise_for(cancelled: Cancelled) -> None:
+    """Raise the most decisive conflict: a taken key first, then the fan, reward and redemption."""
+    if cancelled.failed("idempotency"):
+        raise KeyTaken(codec.record_from_item(_decode(cancelled.old_item("idempotency"), IdempotencyModel)))
+    if cancelled.failed("fan"):
+        item = _decode(cancelled.old_item("fan"), FanModel)
+        raise StaleFan(codec.fan_from_item(item) if item else None)
+    if cancelled.failed("reward"):
+        item = _decode(cancelled.old_item("reward"), RewardModel)
+        raise StaleReward(codec.reward_from_item(item) if item else None)
+    if cancelled.failed("redemption"):
+        item = _decode(cancelled.old_item("redemption"), RedemptionModel)
+        raise StaleRedemption(codec.redemption_from_item(item) if item else None)
+    raise cancelled

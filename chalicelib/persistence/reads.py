@@ -1,0 +1,190 @@
+"""Every read the app makes, each answered by one key or index (see docs/data-model.md)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.models import Model, _ModelFuture
+from pynamodb.transactions import TransactGet
+
+from chalicelib.domain.fan import Fan, LedgerEntry
+from chalicelib.domain.idempotency import IdempotencyRecord
+from chalicelib.domain.rewards import Redemption, Reward
+from chalicelib.persistence import codec
+from chalicelib.persistence.connection import transaction_connection
+from chalicelib.persistence.models import (
+    FanModel,
+    IdempotencyModel,
+    LedgerEntryModel,
+    RedemptionModel,
+    RewardModel,
+)
+from chalicelib.persistence.transaction import with_retries
+
+T = TypeVar("T")
+M = TypeVar("M", bound=Model)
+
+
+class InvalidCursor(ValueError):
+    """A pagination cursor that this service did not issue for this listing."""
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    cursor: str | None
+
+
+def _encode_cursor(value: str) -> str:
+    return base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, prefix: str) -> str:
+    try:
+        value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise InvalidCursor(cursor) from exc
+    if not value.startswith(prefix):
+        raise InvalidCursor(cursor)
+    return value[len(prefix) :]
+
+
+def fan(fan_id: str) -> Fan | None:
+    def read() -> Fan | None:
+        try:
+            return codec.fan_from_item(FanModel.get(fan_id, consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    return with_retries(read)
+
+
+def reward(reward_id: str) -> Reward | None:
+    def read() -> Reward | None:
+        try:
+            return codec.reward_from_item(RewardModel.get(reward_id, consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    return with_retries(read)
+
+
+def rewards() -> list[Reward]:
+    """The whole catalogue: small by nature (tens to hundreds of items), so one paginated scan."""
+    return with_retries(lambda: [codec.reward_from_item(i) for i in RewardModel.scan(consistent_read=True)])
+
+
+def redemption(redemption_id: str) -> Redemption | None:
+    def read() -> Redemption | None:
+        try:
+            return codec.redemption_from_item(RedemptionModel.get(redemption_id, consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    return with_retries(read)
+
+
+def idempotency_record(key: str) -> IdempotencyRecord | None:
+    def read() -> IdempotencyRecord | None:
+        try:
+            return codec.record_from_item(IdempotencyModel.get(key, consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    return with_retries(read)
+
+
+@dataclass(frozen=True)
+class FanContext:
+    fan: Fan | None
+    reward: Reward | None
+    record: IdempotencyRecord | None
+
+
+def fan_context(fan_id: str, reward_id: str | None, key: str | None) -> FanContext:
+    """The fan, a reward and an idempotency record in one consistent request (TransactGetItems)."""
+
+    def read() -> FanContext:
+        with TransactGet(connection=transaction_connection()) as tx:
+            fan_f = tx.get(FanModel, fan_id)
+            reward_f = tx.get(RewardModel, reward_id) if reward_id else None
+            record_f = tx.get(IdempotencyModel, key) if key else None
+        return FanContext(
+            _resolve(fan_f, codec.fan_from_item),
+            _resolve(reward_f, codec.reward_from_item) if reward_f else None,
+            _resolve(record_f, codec.record_from_item) if record_f else None,
+        )
+
+    return with_retries(read)
+
+
+def _resolve(future: _ModelFuture[M], convert: Callable[[M], T]) -> T | None:
+    try:
+        return convert(future.get())
+    except DoesNotExist:
+        return None
+
+
+def ledger_page(fan_id: str, limit: int, cursor: str | None) -> Page[LedgerEntry]:
+    """Newest first; the cursor is the last entry id shown, so it cannot reach another fan."""
+    start = None
+    if cursor is not None:
+        start = {"fan_id": {"S": fan_id}, "entry_id": {"S": _decode_cursor(cursor, "le:")}}
+
+    def read() -> Page[LedgerEntry]:
+        items = list(
+            LedgerEntryModel.query(
+                fan_id,
+                scan_index_forward=False,
+                limit=limit + 1,
+                page_size=limit + 1,
+                last_evaluated_key=start,
+            )
+        )
+        entries = [codec.entry_from_item(i) for i in items[:limit]]
+        more = len(items) > limit
+        return Page(entries, _encode_cursor("le:" + entries[-1].entry_id) if more else None)
+
+    return with_retries(read)
+
+
+def redemptions_page(fan_id: str, limit: int, cursor: str | None) -> Page[Redemption]:
+    """A fan's redemptions newest first, through the `by-fan` index."""
+    start = None
+    if cursor is not None:
+        created_at, _, redemption_id = _decode_cursor(cursor, "rd:").partition("|")
+        start = {
+            "fan_id": {"S": fan_id},
+            "created_at": {"S": created_at},
+            "redemption_id": {"S": redemption_id},
+        }
+
+    def read() -> Page[Redemption]:
+        items = list(
+            RedemptionModel.by_fan.query(
+                fan_id,
+                scan_index_forward=False,
+                limit=limit + 1,
+                page_size=limit + 1,
+                last_evaluated_key=start,
+            )
+        )
+        found = items[:limit]
+        more = len(items) > limit
+        next_cursor = None
+        if more:
+            last = found[-1]
+            next_cursor = _encode_cursor(f"rd:{last.created_at}|{last.redemption_id}")
+        return Page([codec.redemption_from_item(i) for i in found], next_cursor)
+
+    return with_retries(read)
+
+
+def ping() -> None:
+    """A cheap keyed read that proves the fans table answers (for the health check)."""
+    with_retries(lambda: FanModel.count("__health__", limit=1))

@@ -1,0 +1,128 @@
+"""Every write the app makes. Each is one transaction whose conditions make a stale read fail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pynamodb.expressions.condition import Condition
+
+from chalicelib.domain.fan import FanChange
+from chalicelib.domain.idempotency import IdempotencyRecord
+from chalicelib.domain.rewards import Redemption, RedemptionPlan, Reward
+from chalicelib.persistence import codec
+from chalicelib.persistence.conflicts import raise_for
+from chalicelib.persistence.models import (
+    FanModel,
+    IdempotencyModel,
+    LedgerEntryModel,
+    RedemptionModel,
+    RewardModel,
+)
+from chalicelib.persistence.transaction import Cancelled, Transaction
+
+
+def _fan_condition(previous_version: int) -> Condition:
+    if previous_version == 0:
+        return FanModel.fan_id.does_not_exist()
+    return FanModel.version == previous_version
+
+
+def _add_fan_change(tx: Transaction, change: FanChange) -> None:
+    tx.put("fan", codec.fan_to_item(change.fan), _fan_condition(change.previous_version))
+    if change.entry is not None:
+        tx.put("ledger", codec.entry_to_item(change.entry), LedgerEntryModel.entry_id.does_not_exist())
+
+
+def _add_record(tx: Transaction, record: IdempotencyRecord | None, now: datetime) -> None:
+    if record is None:
+        return
+    free = IdempotencyModel.key.does_not_exist() | (IdempotencyModel.expires_at < int(now.timestamp()))
+    tx.put("idempotency", codec.record_to_item(record), free)
+
+
+def _commit(tx: Transaction) -> None:
+    try:
+        tx.commit()
+    except Cancelled as cancelled:
+        raise_for(cancelled)
+
+
+def commit_fan_change(change: FanChange, record: IdempotencyRecord | None, now: datetime) -> None:
+    """A fan's state with its ledger entry (check-in, adjustment, profile change)."""
+    tx = Transaction()
+    _add_fan_change(tx, change)
+    _add_record(tx, record, now)
+    _commit(tx)
+
+
+def commit_redemption(plan: RedemptionPlan, record: IdempotencyRecord | None, now: datetime) -> None:
+    """Debit, ledger entry, stock and the redemption in one transaction: all or nothing."""
+    tx = Transaction()
+    _add_fan_change(tx, plan.change)
+    tx.put("redemption", codec.redemption_to_item(plan.redemption), RedemptionModel.redemption_id.does_not_exist())
+    quantity = plan.redemption.quantity
+    reward_key = RewardModel(plan.reward.reward_id)
+    tx.update(
+        "reward",
+        reward_key,
+        [RewardModel.stock_remaining.add(-quantity)],
+        (RewardModel.version == plan.reward.version) & (RewardModel.stock_remaining >= quantity),
+    )
+    _add_record(tx, record, now)
+    _commit(tx)
+
+
+def commit_cancellation(
+    change: FanChange, cancelled: Redemption, record: IdempotencyRecord | None, now: datetime
+) -> None:
+    """Refund, ledger entry, returned stock and the status change in one transaction."""
+    tx = Transaction()
+    _add_fan_change(tx, change)
+    tx.update(
+        "redemption",
+        RedemptionModel(cancelled.redemption_id),
+        [RedemptionModel.status.set(cancelled.status), RedemptionModel.updated_at.set(now)],
+        RedemptionModel.status == "confirmed",
+    )
+    tx.update(
+        "reward",
+        RewardModel(cancelled.reward_id),
+        [RewardModel.stock_remaining.add(cancelled.quantity)],
+        RewardModel.reward_id.exists(),
+    )
+    _add_record(tx, record, now)
+    _commit(tx)
+
+
+def commit_fulfilment(fulfilled: Redemption, now: datetime) -> None:
+    tx = Transaction()
+    tx.update(
+        "redemption",
+        RedemptionModel(fulfilled.redemption_id),
+        [RedemptionModel.status.set(fulfilled.status), RedemptionModel.updated_at.set(now)],
+        RedemptionModel.status == "confirmed",
+    )
+    _commit(tx)
+
+
+def replace_reward(reward: Reward, previous_version: int, now: datetime) -> None:
+    """Create or replace a catalogue item; the version condition stops two editors racing."""
+    condition = (
+        RewardModel.reward_id.does_not_exist() if previous_version == 0 else RewardModel.version == previous_version
+    )
+    tx = Transaction()
+    tx.put("reward", codec.reward_to_item(reward, now), condition)
+    _commit(tx)
+
+
+def commit_restock(reward: Reward, quantity: int, record: IdempotencyRecord | None, now: datetime) -> None:
+    """Add stock, conditioned on the stock we read so that the response's figure is exact."""
+    tx = Transaction()
+    tx.update(
+        "reward",
+        RewardModel(reward.reward_id),
+        [RewardModel.stock_remaining.add(quantity), RewardModel.updated_at.set(now)],
+        (RewardModel.version == reward.version) & (RewardModel.stock_remaining == reward.stock_remaining),
+    )
+    _add_record(tx, record, now)
+    _commit(tx)

@@ -1,0 +1,95 @@
+"""The reward catalogue, cached per process for a few seconds.
+
+Redemptions trust the cache only as far as the transaction's condition allows: the reward's
+version and its stock are re-checked by DynamoDB, so a stale entry can never oversell.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import replace
+from datetime import datetime
+
+from chalicelib.domain import tiers
+from chalicelib.domain.errors import RewardNotFound, Unavailable
+from chalicelib.domain.rewards import Reward
+from chalicelib.persistence import reads, writes
+from chalicelib.persistence.conflicts import KeyTaken, StaleReward
+from chalicelib.services.idempotent import IdempotentRequest, Outcome, Render, live
+from chalicelib.settings import get_settings
+
+_lock = threading.Lock()
+_rewards: dict[str, tuple[float, Reward]] = {}
+
+
+def cached(reward_id: str) -> Reward | None:
+    with _lock:
+        entry = _rewards.get(reward_id)
+    if entry is None or time.monotonic() - entry[0] > get_settings().catalogue_cache_seconds:
+        return None
+    return entry[1]
+
+
+def remember(reward: Reward | None, reward_id: str | None = None) -> None:
+    with _lock:
+        if reward is None:
+            if reward_id is not None:
+                _rewards.pop(reward_id, None)
+            return
+        _rewards[reward.reward_id] = (time.monotonic(), reward)
+
+
+def clear() -> None:
+    with _lock:
+        _rewards.clear()
+
+
+def visible(tier: str | None, now: datetime) -> list[Reward]:
+    """Rewards whose window has not ended and whose tier the caller meets (operators: all)."""
+    everything = reads.rewards()
+    for reward in everything:
+        remember(reward)
+    listed = [r for r in everything if r.is_listed(now) and (tier is None or tiers.meets(tier, r.min_tier))]
+    return sorted(listed, key=lambda r: r.reward_id)
+
+
+def put(reward: Reward, now: datetime) -> tuple[Reward, bool]:
+    """Create or replace; returns the stored reward and whether it was created."""
+    current = reads.reward(reward.reward_id)
+    for _ in range(get_settings().write_attempts):
+        previous = current.version if current else 0
+        stored = replace(reward, version=previous + 1)
+        try:
+            writes.replace_reward(stored, previous, now)
+        except StaleReward as stale:
+            current = stale.current
+            continue
+        remember(stored)
+        return stored, previous == 0
+    raise Unavailable("The reward is being changed concurrently; retry shortly.")
+
+
+def restock(
+    reward_id: str, quantity: int, request: IdempotentRequest, render: Render[Reward], now: datetime
+) -> Outcome:
+    """Add stock; the stock condition makes the reported figure exact under concurrent redemptions."""
+    record = live(reads.idempotency_record(request.key), now)
+    if record is not None:
+        return Outcome.replay(record, request)
+    current = reads.reward(reward_id)
+    for _ in range(get_settings().write_attempts):
+        if current is None:
+            raise RewardNotFound(f"Reward {reward_id} does not exist.")
+        after = replace(current, stock_remaining=current.stock_remaining + quantity)
+        status, body = render(after)
+        try:
+            writes.commit_restock(current, quantity, request.record(status, body, now), now)
+        except KeyTaken as taken:
+            return Outcome.replay(taken.record, request)
+        except StaleReward as stale:
+            current = stale.current
+            continue
+        remember(after)
+        return Outcome(status, body)
+    raise Unavailable("The reward is being changed concurrently; retry shortly.")

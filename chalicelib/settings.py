@@ -1,0 +1,106 @@
+"""Typed settings, read from the environment once per process.
+
+Earning rules and thresholds live here as data so that operators change them by configuration,
+not by code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from chalicelib.domain.checkin import CheckinRules, StreakBonus
+
+
+class SettingsError(ValueError):
+    """A configuration value is missing or malformed; raised at start-up, never per request."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    version: str
+    table_prefix: str
+    region: str
+    community_time_zone: str
+    checkin_rules: CheckinRules
+    points_expiry_months: int
+    time_zone_change_days: int
+    idempotency_ttl_hours: int
+    max_body_bytes: int
+    catalogue_cache_seconds: float
+    fan_cache_size: int
+    jwt_issuer: str | None
+    jwt_audience: str | None
+    jwks_url: str | None
+    dev_public_key_path: str | None
+    write_attempts: int
+
+    def table_name(self, entity: str) -> str:
+        return f"{self.table_prefix}-{entity}"
+
+
+def _int(env: dict[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
+    if value < minimum:
+        raise SettingsError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def _streak_bonuses(raw: str) -> tuple[StreakBonus, ...]:
+    try:
+        items = json.loads(raw)
+        bonuses = tuple(StreakBonus(every=int(i["every"]), points=int(i["points"])) for i in items)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise SettingsError('CHECKIN_STREAK_BONUSES must be a JSON list like [{"every": 7, "points": 20}]') from exc
+    if any(b.every < 1 or b.points < 0 for b in bonuses):
+        raise SettingsError("CHECKIN_STREAK_BONUSES needs every >= 1 and points >= 0")
+    return bonuses
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Build settings from a mapping (the process environment by default), validating everything."""
+    env = dict(os.environ) if env is None else env
+    zone = env.get("COMMUNITY_TIME_ZONE", "UTC")
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise SettingsError(f"COMMUNITY_TIME_ZONE {zone!r} is not an IANA time zone") from exc
+    idempotency_hours = _int(env, "IDEMPOTENCY_TTL_HOURS", 24, minimum=24)
+    return Settings(
+        stage=env.get("STAGE", "dev"),
+        version=env.get("APP_VERSION", "0.1.0"),
+        table_prefix=env.get("TABLE_PREFIX", "fan-engagement-dev"),
+        region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+        community_time_zone=zone,
+        checkin_rules=CheckinRules(
+            base_points=_int(env, "CHECKIN_BASE_POINTS", 10),
+            streak_bonuses=_streak_bonuses(env.get("CHECKIN_STREAK_BONUSES", '[{"every": 7, "points": 50}]')),
+        ),
+        points_expiry_months=_int(env, "POINTS_EXPIRY_MONTHS", 12, minimum=1),
+        time_zone_change_days=_int(env, "TIME_ZONE_CHANGE_DAYS", 30),
+        idempotency_ttl_hours=idempotency_hours,
+        max_body_bytes=_int(env, "MAX_BODY_BYTES", 16 * 1024, minimum=256),
+        catalogue_cache_seconds=float(_int(env, "CATALOGUE_CACHE_SECONDS", 30)),
+        fan_cache_size=_int(env, "FAN_CACHE_SIZE", 10_000),
+        jwt_issuer=env.get("JWT_ISSUER") or None,
+        jwt_audience=env.get("JWT_AUDIENCE") or None,
+        jwks_url=env.get("JWKS_URL") or None,
+        dev_public_key_path=env.get("DEV_JWT_PUBLIC_KEY") or None,
+        write_attempts=_int(env, "WRITE_ATTEMPTS", 6, minimum=1),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; read once, on first use."""
+    return load_settings()

@@ -1,0 +1,1 @@
+"""Developer tooling for the local stack: keys, tokens, seeding and the runner. Not deployed."""

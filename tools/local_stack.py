@@ -1,0 +1,167 @@
+"""`make run`: serialised moto on loopback, tables and demo data, then `chalice local`.
+
+Ctrl-C (or SIGTERM) stops everything this started; nothing outlives it, so it can run again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import NoReturn
+
+from tools import devtokens
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"process for {url} exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {seconds}s")
+
+
+def stack_env(moto_port: int, keys: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{moto_port}",
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_REGION": "us-east-1",
+            "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+            "TABLE_PREFIX": "local",
+            "DEV_JWT_PUBLIC_KEY": str(keys),
+            "JWT_ISSUER": devtokens.ISSUER,
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_SERVICE_NAME": "fan-engagement",
+            "POWERTOOLS_METRICS_NAMESPACE": "FanEngagementLocal",
+            "PYTHONPATH": str(ROOT),
+        }
+    )
+    env.setdefault("COMMUNITY_TIME_ZONE", "UTC")
+    return env
+
+
+def run(host: str, port: int, moto_port: int, quiet: bool) -> int:
+    for p in (port, moto_port):
+        if not _port_free(host, p):
+            print(f"Port {p} on {host} is in use: stop what holds it or pass --port/--moto-port.", file=sys.stderr)
+            return 2
+    _, public = devtokens.ensure_keys(ROOT / ".local")
+    env = stack_env(moto_port, public)
+    out = subprocess.DEVNULL if quiet else None
+    children: list[subprocess.Popen[bytes]] = []
+
+    def stop(*_: object) -> NoReturn:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        moto = subprocess.Popen(
+            [sys.executable, "-m", "tools.serialised_moto", "--port", str(moto_port)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=out,
+        )
+        children.append(moto)
+        _wait_for(f"http://127.0.0.1:{moto_port}/moto-api/", moto)
+        subprocess.run([sys.executable, "-m", "tools.seed"], cwd=ROOT, env=env, check=True, stdout=out)
+        chalice = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "chalice"),
+                "local",
+                "--host",
+                host,
+                "--port",
+                str(port),
+                "--stage",
+                "local",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=out,
+        )
+        children.append(chalice)
+        _wait_for(f"http://{host}:{port}/v1/health", chalice)
+        _banner(host, port)
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        print("A component of the local stack exited; stopping.", file=sys.stderr)
+        stop()
+    except KeyboardInterrupt:
+        stop()
+    return 0
+
+
+def _banner(host: str, port: int) -> None:
+    url = f"http://{host}:{port}"
+    fan = devtokens.mint("fan-alice", directory=ROOT / ".local")
+    admin = devtokens.mint("ops-1", admin=True, directory=ROOT / ".local")
+    print(
+        f"""
+Fan engagement API running at {url}  (Ctrl-C stops everything)
+
+Demo fan token (fan-alice):
+  {fan}
+Operator token (ops-1, admin):
+  {admin}
+
+Try:
+  curl -s -X POST {url}/v1/checkins -H "Authorization: Bearer {fan}"
+  curl -s -X POST {url}/v1/redemptions -H "Authorization: Bearer {fan}" \\
+       -H "Content-Type: application/json" -H "Idempotency-Key: $(date +%s)" \\
+       -d '{{"reward_id": "sticker-pack", "quantity": 1}}'
+
+More tokens: make token FAN=<fan id> [ADMIN=1]
+""",
+        flush=True,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Run the local stack.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--moto-port", type=int, default=5005)
+    parser.add_argument("--quiet", action="store_true", help="hide the servers' own logs")
+    args = parser.parse_args()
+    raise SystemExit(run(args.host, args.port, args.moto_port, args.quiet))
+
+
+if __name__ == "__main__":
+    main()
