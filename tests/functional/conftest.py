@@ -86,3 +86,30 @@ def api(aws: None, clock: Clock) -> Iterator[Api]:
 
 def payload(response: Any) -> Any:
     return json.loads(response.body)
+
+
+def snapshot() -> dict[str, list[dict[str, Any]]]:
+    """Every item of every table, to prove that a refused request wrote nothing."""
+    from chalicelib.persistence.models import ALL_MODELS
+
+    return {
+        model.Meta.table_name: sorted(
+            json.dumps(i.to_simple_dict(), sort_keys=True, default=str) for i in model.scan()
+        )
+        for model in ALL_MODELS
+    }  # type: ignore[misc]
+
+
+def reward_body(**overrides: Any) -> dict[str, Any]:
+    return {"name": "Tour poster", "cost": 30, "stock_remaining": 10, **overrides}
+
+
+def ledger_sum(api: Api, fan_id: str) -> int:
+    total, cursor = 0, None
+    while True:
+        path = "/v1/me/ledger?limit=100" + (f"&cursor={cursor}" if cursor else "")
+        page = payload(api.call("GET", path, who=fan_id))
+        total += sum(e["delta"] for e in page["items"])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return total
