@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from aws_lambda_powertools.logging import correlation_paths
-from chalice.app import AuthRequest, AuthResponse, Chalice, ConvertToMiddleware, Response
+from chalice.app import AuthRequest, AuthResponse, ConvertToMiddleware, Response
 
 from chalicelib.api import presenters, schemas
+from chalicelib.api.application import ThreadSafeChalice
 from chalicelib.api.auth import InvalidToken, verify
 from chalicelib.api.routing import Api, Call, json_response, outcome_response, render
 from chalicelib.api.specs import SPECS
@@ -16,7 +17,7 @@ from chalicelib.persistence import reads
 from chalicelib.services import adjustments, catalogue, checkins, profiles, redemptions
 from chalicelib.settings import get_settings
 
-app = Chalice(app_name="fan-engagement", configure_logs=False)
+app = ThreadSafeChalice(app_name="fan-engagement", configure_logs=False)
 app.register_middleware(
     ConvertToMiddleware(logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)),
     "http",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -47,7 +48,15 @@ def aws() -> Iterator[None]:
 
 
 def token(subject: str, admin: bool = False, ttl: int = 3600, **kwargs: Any) -> str:
+    if ttl == 3600 and not kwargs:
+        return _cached_token(subject, admin)
     return devtokens.mint(subject, admin, ttl, directory=KEYS_DIR, **kwargs)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_token(subject: str, admin: bool) -> str:
+    """Signing loads and checks the RSA key (tens of ms), so reuse tokens across calls."""
+    return devtokens.mint(subject, admin, 3600, directory=KEYS_DIR)
 
 
 class Api:
