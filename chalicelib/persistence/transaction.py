@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from botocore.exceptions import BotoCoreError
 from pynamodb.exceptions import CancellationReason, PynamoDBException, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
@@ -96,11 +97,20 @@ class Transaction:
                 op.apply(tx)
 
 
+def _code(error: PynamoDBException) -> str | None:
+    """DynamoDB's error code; None for transport errors, whose `response` PynamoDB cannot read."""
+    response = getattr(error.cause, "response", None) or {}
+    code = response.get("Error", {}).get("Code")
+    return str(code) if code is not None else None
+
+
 def _is_retryable(error: PynamoDBException) -> bool:
-    if isinstance(error, TransactWriteError) and error.cause_response_code == "TransactionCanceledException":
+    if isinstance(error.cause, BotoCoreError):
+        return True  # timeouts and dropped connections: conditions and request tokens make a retry safe
+    if isinstance(error, TransactWriteError) and _code(error) == "TransactionCanceledException":
         codes = {r.code for r in error.cancellation_reasons if r is not None}
         return bool(codes & RETRYABLE_REASONS) and "ConditionalCheckFailed" not in codes
-    return error.cause_response_code in RETRYABLE_ERRORS
+    return _code(error) in RETRYABLE_ERRORS
 
 
 def with_retries(operation: Callable[[], T]) -> T:
@@ -113,7 +123,8 @@ def with_retries(operation: Callable[[], T]) -> T:
             if not _is_retryable(error):
                 raise
             logger.warning(
-                "dynamodb transient failure", extra={"code": error.cause_response_code, "attempt": attempt + 1}
+                "dynamodb transient failure",
+                extra={"code": _code(error) or type(error.cause).__name__, "attempt": attempt + 1},
             )
             if attempt + 1 < attempts:
                 time.sleep(random.uniform(0, min(0.4, 0.01 * 2**attempt)))
@@ -126,7 +137,7 @@ def cancellation_names(tx: Transaction) -> Iterator[None]:
     try:
         yield
     except TransactWriteError as error:
-        if error.cause_response_code != "TransactionCanceledException":
+        if _code(error) != "TransactionCanceledException":
             raise
         reasons = {
             name: reason

@@ -40,8 +40,9 @@ def check_in(fan_id: str, now: datetime) -> CheckinResult:
         try:
             writes.commit_fan_change(outcome.change, None, now)
         except StaleFan as stale:
-            fan, fresh = stale.current or fans.Fan(fan_id), True
-            continue
+            if stale.current != outcome.change.fan:
+                fan, fresh = stale.current or fans.Fan(fan_id), True
+                continue  # otherwise our own write landed and only its response was lost
         fan_cache.remember(outcome.change.fan)
         count("CheckIns")
         count("PointsAwarded", outcome.points_awarded, kind="checkin")

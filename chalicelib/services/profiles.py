@@ -38,8 +38,9 @@ def change_time_zone(fan_id: str, zone_name: str, now: datetime) -> fans.Fan:
         try:
             writes.commit_fan_change(change, None, now)
         except StaleFan as stale:
-            fan = stale.current or fans.Fan(fan_id)
-            continue
+            if stale.current != change.fan:
+                fan = stale.current or fans.Fan(fan_id)
+                continue  # otherwise our own write landed and only its response was lost
         fan_cache.remember(change.fan)
         return change.fan
     raise Unavailable("Too many concurrent changes to this fan; retry shortly.")

@@ -15,8 +15,9 @@ def test_200_fans_racing_for_10_items(api):
     fans = [f"fan-{i:03d}" for i in range(200)]
     for fan in fans:
         assert api.call("POST", "/v1/checkins", who=fan).status_code == 201
-    calls = [lambda f=fan: api.call("POST", "/v1/redemptions", who=f, key="k", body={"reward_id": "drop"})
-             for fan in fans]
+    calls = [
+        lambda f=fan: api.call("POST", "/v1/redemptions", who=f, key="k", body={"reward_id": "drop"}) for fan in fans
+    ]
     responses = run_concurrently(calls)
     statuses = Counter(r.status_code for r in responses)
     assert statuses[201] == 10, statuses
@@ -32,9 +33,13 @@ def test_200_fans_racing_for_10_items(api):
 def test_one_fan_50_redemptions_balance_covers_3(api):
     api.call("PUT", "/v1/admin/rewards/pin", who="ops", admin=True, body=reward_body(cost=10, stock_remaining=100))
     api.call("POST", "/v1/checkins", who="fan-1")
-    api.call("POST", "/v1/admin/fans/fan-1/adjustments", who="ops", admin=True, key="a", body={"delta": 20, "reason": "t"})
-    calls = [lambda i=i: api.call("POST", "/v1/redemptions", who="fan-1", key=f"k{i}", body={"reward_id": "pin"})
-             for i in range(50)]
+    api.call(
+        "POST", "/v1/admin/fans/fan-1/adjustments", who="ops", admin=True, key="a", body={"delta": 20, "reason": "t"}
+    )
+    calls = [
+        lambda i=i: api.call("POST", "/v1/redemptions", who="fan-1", key=f"k{i}", body={"reward_id": "pin"})
+        for i in range(50)
+    ]
     responses = run_concurrently(calls)
     statuses = Counter(r.status_code for r in responses)
     assert statuses[201] == 3, statuses
@@ -56,8 +61,10 @@ def test_50_concurrent_checkins_award_once(api):
 def test_concurrent_duplicates_of_one_key_have_one_effect(api):
     api.call("PUT", "/v1/admin/rewards/pin", who="ops", admin=True, body=reward_body(cost=1, stock_remaining=100))
     api.call("POST", "/v1/checkins", who="fan-1")
-    calls = [lambda: api.call("POST", "/v1/redemptions", who="fan-1", key="same", body={"reward_id": "pin"})
-             for _ in range(20)]
+    calls = [
+        lambda: api.call("POST", "/v1/redemptions", who="fan-1", key="same", body={"reward_id": "pin"})
+        for _ in range(20)
+    ]
     responses = run_concurrently(calls)
     assert {r.status_code for r in responses} == {201}
     assert len({r.body for r in responses}) == 1

@@ -1,0 +1,179 @@
+"""Injected TransactionConflict, throttling and lost responses: no partial effect, nothing lost or doubled.
+
+Faults are injected with botocore `before-call`/`after-call` hooks on the app's own DynamoDB
+clients, the same hooks the benchmarks count requests with.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from botocore.exceptions import ReadTimeoutError
+
+from chalicelib.persistence.connection import register_hook, unregister_hook
+from tests.concurrency.conftest import run_concurrently
+from tests.functional.conftest import ledger_sum, payload, reward_body, snapshot
+
+
+class _Http:
+    def __init__(self, status: int) -> None:
+        self.status_code = status
+        self.headers: dict[str, str] = {}
+        self.content = b""
+
+
+class Faults:
+    """Fails a fraction of DynamoDB calls before they reach the table, so a failed call has no effect."""
+
+    def __init__(self, rate: float, seed: int = 7, only: str | None = None) -> None:
+        self.rate, self.only, self.random = rate, only, random.Random(seed)
+        self.injected: Counter[str] = Counter()
+
+    def __call__(self, model: Any, params: dict[str, Any], **_: Any) -> tuple[_Http, dict[str, Any]] | None:
+        operation = model.name
+        if (self.only and operation != self.only) or self.random.random() >= self.rate:
+            return None
+        if operation == "TransactWriteItems" and self.random.random() < 0.7:
+            items = json.loads(params["body"])["TransactItems"]
+            reasons = [{"Code": "None"} for _ in items]
+            reasons[self.random.randrange(len(items))] = {"Code": "TransactionConflict", "Message": "conflict"}
+            self.injected["TransactionConflict"] += 1
+            return _Http(400), {
+                "Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"},
+                "CancellationReasons": reasons,
+            }
+        self.injected["Throttling"] += 1
+        return _Http(400), {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}
+
+
+@pytest.fixture
+def faults():
+    installed: list[Faults] = []
+
+    def install(rate: float, **kwargs: Any) -> Faults:
+        injector = Faults(rate, **kwargs)
+        register_hook("before-call.dynamodb.*", injector)
+        installed.append(injector)
+        return injector
+
+    yield install
+    for injector in installed:
+        unregister_hook("before-call.dynamodb.*", injector)
+
+
+def _with_retries(call, attempts: int = 20):
+    """A well-behaved client: retry 503s (honouring Retry-After) with the same idempotency key."""
+    for _ in range(attempts):
+        response = call()
+        if response.status_code != 503:
+            return response
+        assert response.headers["Retry-After"] == "1"
+    return response
+
+
+def test_batch_under_conflicts_and_throttling_keeps_every_invariant(api, clock, faults):
+    fans = [f"fan-{i}" for i in range(12)]
+    api.call("PUT", "/v1/admin/rewards/tee", who="ops", admin=True, body=reward_body(cost=15, stock_remaining=8))
+    injector = faults(0.3)
+    statuses: Counter[int] = Counter()
+    for day in range(3):
+        calls = []
+        for fan in fans:
+            calls.append(lambda f=fan: _with_retries(lambda: api.call("POST", "/v1/checkins", who=f)))
+            calls.append(
+                lambda f=fan, d=day: _with_retries(
+                    lambda: api.call("POST", "/v1/redemptions", who=f, key=f"day{d}", body={"reward_id": "tee"})
+                )
+            )
+        statuses.update(r.status_code for r in run_concurrently(calls))
+        clock.now += timedelta(days=1)
+    assert injector.injected["TransactionConflict"] > 10 and injector.injected["Throttling"] > 10
+    assert 500 not in statuses and 503 not in statuses, statuses
+    unregister_hook("before-call.dynamodb.*", injector)
+
+    confirmed = 0
+    for fan in fans:
+        ledger = []
+        cursor = None
+        while True:
+            page = payload(
+                api.call("GET", "/v1/me/ledger?limit=100" + (f"&cursor={cursor}" if cursor else ""), who=fan)
+            )
+            ledger += page["items"]
+            cursor = page["next_cursor"]
+            if not cursor:
+                break
+        checkins = [e for e in ledger if e["kind"] == "checkin"]
+        assert len(checkins) == len({e["ref"] for e in checkins}) == 3, fan  # one award per day, none lost
+        redemptions = payload(api.call("GET", "/v1/me/redemptions", who=fan))["items"]
+        assert len([e for e in ledger if e["kind"] == "redemption"]) == len(redemptions)
+        confirmed += sum(r["quantity"] for r in redemptions)
+        me = payload(api.call("GET", "/v1/me", who=fan))
+        assert me["balance"] == sum(e["delta"] for e in ledger) >= 0
+    stock = payload(api.call("GET", "/v1/rewards", who="ops", admin=True))["items"][0]["stock_remaining"]
+    assert confirmed + stock == 8 and confirmed == 8
+
+
+def test_persistent_conflicts_give_503_and_change_nothing(api, faults):
+    api.call("PUT", "/v1/admin/rewards/tee", who="ops", admin=True, body=reward_body(cost=5))
+    api.call("POST", "/v1/checkins", who="fan-1")
+    before = snapshot()
+    faults(1.0, only="TransactWriteItems")
+    for method, path, body, key in [
+        ("POST", "/v1/redemptions", {"reward_id": "tee"}, "k1"),
+        ("POST", "/v1/admin/fans/fan-1/adjustments", {"delta": 5, "reason": "x"}, "k2"),
+        ("POST", "/v1/admin/rewards/tee/restock", {"quantity": 5}, "k3"),
+    ]:
+        response = api.call(
+            method, path, who="ops" if "admin" in path else "fan-1", admin="admin" in path, body=body, key=key
+        )
+        assert response.status_code == 503, (path, response.body)
+        assert payload(response)["code"] == "service_unavailable" and response.headers["Retry-After"] == "1"
+    assert snapshot() == before
+
+
+def test_throttled_reads_give_503(api, faults):
+    faults(1.0, only="GetItem")
+    response = api.call("GET", "/v1/me", who="fan-1")
+    assert response.status_code == 503 and payload(response)["code"] == "service_unavailable"
+
+
+class LoseFirstResponse:
+    """The transaction commits, then the response is lost (a timeout), once."""
+
+    def __init__(self) -> None:
+        self.fired = False
+
+    def __call__(self, **_: Any) -> None:
+        if not self.fired:
+            self.fired = True
+            raise ReadTimeoutError(endpoint_url="http://dynamodb")
+
+
+@pytest.fixture
+def lose_first_response():
+    hook = LoseFirstResponse()
+    yield lambda: register_hook("after-call.dynamodb.TransactWriteItems", hook)
+    unregister_hook("after-call.dynamodb.TransactWriteItems", hook)
+
+
+def test_lost_response_on_redemption_is_answered_once(api, lose_first_response):
+    api.call("PUT", "/v1/admin/rewards/tee", who="ops", admin=True, body=reward_body(cost=5))
+    api.call("POST", "/v1/checkins", who="fan-1")
+    lose_first_response()
+    first = api.call("POST", "/v1/redemptions", who="fan-1", key="k1", body={"reward_id": "tee"})
+    assert first.status_code == 201, first.body
+    assert len(payload(api.call("GET", "/v1/me/redemptions", who="fan-1"))["items"]) == 1
+    assert payload(api.call("GET", "/v1/me", who="fan-1"))["balance"] == ledger_sum(api, "fan-1") == 5
+
+
+def test_lost_response_on_checkin_still_reports_the_award(api, lose_first_response):
+    lose_first_response()
+    response = api.call("POST", "/v1/checkins", who="fan-1")
+    assert response.status_code == 201 and payload(response)["points_awarded"] == 10
+    assert ledger_sum(api, "fan-1") == 10
