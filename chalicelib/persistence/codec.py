@@ -44,7 +44,7 @@ def fan_from_item(item: FanModel) -> Fan:
     )
 
 
-def fan_to_item(fan: Fan) -> FanModel:
+def fan_to_item(fan: Fan, change_token: str | None = None) -> FanModel:
     return FanModel(
         fan.fan_id,
         time_zone=fan.time_zone,
@@ -60,6 +60,7 @@ def fan_to_item(fan: Fan) -> FanModel:
         redeemed=MapAttribute(**fan.redeemed),
         version=fan.version,
         created_at=fan.created_at,
+        change_token=change_token,
     )
 
 

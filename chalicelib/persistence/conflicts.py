@@ -23,9 +23,14 @@ class KeyTaken(Exception):
 class StaleFan(Exception):
     """The fan changed since it was read; `current` is the fan now (None if it does not exist)."""
 
-    def __init__(self, current: Fan | None) -> None:
+    def __init__(self, current: Fan | None, change_token: str | None = None) -> None:
         super().__init__("fan changed")
         self.current = current
+        self.change_token = change_token
+
+    def written_by(self, change_token: str) -> bool:
+        """True when the current state is our own write whose response was lost."""
+        return self.change_token == change_token
 
 
 class StaleReward(Exception):
@@ -52,7 +57,7 @@ def raise_for(cancelled: Cancelled) -> None:
         raise KeyTaken(codec.record_from_item(_decode(cancelled.old_item("idempotency"), IdempotencyModel)))
     if cancelled.failed("fan"):
         item = _decode(cancelled.old_item("fan"), FanModel)
-        raise StaleFan(codec.fan_from_item(item) if item else None)
+        raise StaleFan(codec.fan_from_item(item) if item else None, item.change_token if item else None)
     if cancelled.failed("reward"):
         item = _decode(cancelled.old_item("reward"), RewardModel)
         raise StaleReward(codec.reward_from_item(item) if item else None)

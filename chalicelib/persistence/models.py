@@ -26,7 +26,11 @@ class _Meta:
 
 
 class FanModel(Model):
-    """A fan's profile and points account. Every write is guarded by `version`."""
+    """A fan's profile and points account. Every write is guarded by `version`.
+
+    `change_token` is unique per write attempt, so a writer whose response was lost can tell its
+    own write from a concurrent one that produced the same state.
+    """
 
     class Meta(_Meta):
         table_name = _settings.table_name("fans")
@@ -45,6 +49,7 @@ class FanModel(Model):
     redeemed: MapAttribute[str, Any] = MapAttribute()
     version = NumberAttribute()
     created_at = UTCDateTimeAttribute()
+    change_token = UnicodeAttribute(null=True)
 
 
 class LedgerEntryModel(Model):

@@ -27,8 +27,8 @@ def _fan_condition(previous_version: int) -> Condition:
     return FanModel.version == previous_version
 
 
-def _add_fan_change(tx: Transaction, change: FanChange) -> None:
-    tx.put("fan", codec.fan_to_item(change.fan), _fan_condition(change.previous_version))
+def _add_fan_change(tx: Transaction, change: FanChange, change_token: str | None = None) -> None:
+    tx.put("fan", codec.fan_to_item(change.fan, change_token), _fan_condition(change.previous_version))
     if change.entry is not None:
         tx.put("ledger", codec.entry_to_item(change.entry), LedgerEntryModel.entry_id.does_not_exist())
 
@@ -47,10 +47,12 @@ def _commit(tx: Transaction) -> None:
         raise_for(cancelled)
 
 
-def commit_fan_change(change: FanChange, record: IdempotencyRecord | None, now: datetime) -> None:
+def commit_fan_change(
+    change: FanChange, record: IdempotencyRecord | None, now: datetime, change_token: str | None = None
+) -> None:
     """A fan's state with its ledger entry (check-in, adjustment, profile change)."""
     tx = Transaction()
-    _add_fan_change(tx, change)
+    _add_fan_change(tx, change, change_token)
     _add_record(tx, record, now)
     _commit(tx)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -38,9 +39,10 @@ def check_in(fan_id: str, now: datetime) -> CheckinResult:
             fan_cache.remember(fan)
             return CheckinResult(fan, outcome.day, 0, True)
         try:
-            writes.commit_fan_change(outcome.change, None, now)
+            token = uuid.uuid4().hex
+            writes.commit_fan_change(outcome.change, None, now, token)
         except StaleFan as stale:
-            if stale.current != outcome.change.fan:
+            if not stale.written_by(token):
                 fan, fresh = stale.current or fans.Fan(fan_id), True
                 continue  # otherwise our own write landed and only its response was lost
         fan_cache.remember(outcome.change.fan)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from chalicelib.domain import fan as fans
@@ -36,9 +37,10 @@ def change_time_zone(fan_id: str, zone_name: str, now: datetime) -> fans.Fan:
         if change is None:
             return fan
         try:
-            writes.commit_fan_change(change, None, now)
+            token = uuid.uuid4().hex
+            writes.commit_fan_change(change, None, now, token)
         except StaleFan as stale:
-            if stale.current != change.fan:
+            if not stale.written_by(token):
                 fan = stale.current or fans.Fan(fan_id)
                 continue  # otherwise our own write landed and only its response was lost
         fan_cache.remember(change.fan)
