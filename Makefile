@@ -20,7 +20,7 @@ install: $(STAMP)
 run: install
 	$(PY) -m tools.local_stack --port $(PORT) --moto-port $(MOTO_PORT)
 
-test: install lint typecheck
+test: install lint typecheck cfn
 	$(PY) -m pytest
 
 lint: install

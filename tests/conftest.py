@@ -33,3 +33,40 @@ from tools import devtokens  # noqa: E402
 
 devtokens.ensure_keys(_KEYS)
 KEYS_DIR = _KEYS
+
+from collections.abc import Iterator  # noqa: E402
+
+import pytest  # noqa: E402
+from chalice.test import Client  # noqa: E402
+from moto import mock_aws  # noqa: E402
+
+from tests.support import Api, Clock  # noqa: E402
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    from chalicelib import clock as clock_module
+
+    fake = Clock()
+    monkeypatch.setattr(clock_module, "now", fake)
+    return fake
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    from chalicelib.persistence import tables
+    from chalicelib.services import catalogue, fan_cache
+
+    with mock_aws():
+        tables.create_all()
+        fan_cache.clear()
+        catalogue.clear()
+        yield
+
+
+@pytest.fixture
+def api(aws: None, clock: Clock) -> Iterator[Api]:
+    import app as application
+
+    with Client(application.app) as client:
+        yield Api(client)

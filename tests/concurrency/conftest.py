@@ -16,8 +16,6 @@ from typing import Any
 import pytest
 from moto.core.botocore_stubber import BotocoreStubber
 
-from tests.functional.conftest import Api, api, aws, clock  # noqa: F401  (fixtures)
-
 _moto_lock = threading.Lock()
 
 

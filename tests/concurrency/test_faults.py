@@ -17,7 +17,7 @@ from botocore.exceptions import ReadTimeoutError
 
 from chalicelib.persistence.connection import register_hook, unregister_hook
 from tests.concurrency.conftest import run_concurrently
-from tests.functional.conftest import ledger_sum, payload, reward_body, snapshot
+from tests.support import ledger_sum, payload, reward_body, snapshot
 
 
 class _Http:

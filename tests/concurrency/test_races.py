@@ -3,7 +3,7 @@
 from collections import Counter
 
 from tests.concurrency.conftest import run_concurrently
-from tests.functional.conftest import ledger_sum, payload, reward_body
+from tests.support import ledger_sum, payload, reward_body
 
 
 def _balance(api, fan):

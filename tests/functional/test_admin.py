@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta, timezone
 
-from tests.functional.conftest import ledger_sum, payload, reward_body, snapshot
+from tests.support import ledger_sum, payload, reward_body, snapshot
 
 
 def test_put_creates_then_replaces(api):

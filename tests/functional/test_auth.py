@@ -7,8 +7,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.conftest import KEYS_DIR
-from tests.functional.conftest import payload, reward_body, token
+from tests.support import KEYS_DIR, payload, reward_body, token
 
 FAN_ROUTES = [
     ("POST", "/v1/checkins"),

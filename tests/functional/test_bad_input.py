@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.functional.conftest import payload, reward_body, snapshot
+from tests.support import payload, reward_body, snapshot
 
 
 @pytest.fixture

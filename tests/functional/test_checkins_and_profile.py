@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta, timezone
 
-from tests.functional.conftest import ledger_sum, payload
+from tests.support import ledger_sum, payload
 
 
 def test_checkin_then_repeat_same_local_day(api, clock):

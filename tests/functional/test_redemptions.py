@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.functional.conftest import ledger_sum, payload, reward_body, snapshot
+from tests.support import ledger_sum, payload, reward_body, snapshot
 
 
 @pytest.fixture

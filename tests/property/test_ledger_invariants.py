@@ -14,7 +14,6 @@ from chalicelib.domain.rewards import Reward
 from chalicelib.persistence import reads
 from chalicelib.services import adjustments, catalogue, checkins, redemptions
 from chalicelib.services.idempotent import IdempotentRequest
-from tests.functional.conftest import aws  # noqa: F401  (fixture)
 
 FANS = 3
 STOCK = 4

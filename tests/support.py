@@ -1,19 +1,19 @@
-"""Functional tests: the Chalice app through chalice's test client, on in-process moto."""
+"""Helpers shared by the test suites: a settable clock, a JSON client, tokens and table snapshots."""
 
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterator
+import os
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-import pytest
 from chalice.test import Client
-from moto import mock_aws
 
-from tests.conftest import KEYS_DIR
 from tools import devtokens
+
+KEYS_DIR = Path(os.environ["DEV_JWT_PUBLIC_KEY"]).parent
 
 
 class Clock:
@@ -24,27 +24,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    from chalicelib import clock as clock_module
-
-    fake = Clock()
-    monkeypatch.setattr(clock_module, "now", fake)
-    return fake
-
-
-@pytest.fixture
-def aws() -> Iterator[None]:
-    from chalicelib.persistence import tables
-    from chalicelib.services import catalogue, fan_cache
-
-    with mock_aws():
-        tables.create_all()
-        fan_cache.clear()
-        catalogue.clear()
-        yield
 
 
 def token(subject: str, admin: bool = False, ttl: int = 3600, **kwargs: Any) -> str:
@@ -85,14 +64,6 @@ class Api:
         return self.client.http.request(method, path, headers=sent, body=data)
 
 
-@pytest.fixture
-def api(aws: None, clock: Clock) -> Iterator[Api]:
-    import app as application
-
-    with Client(application.app) as client:
-        yield Api(client)
-
-
 def payload(response: Any) -> Any:
     return json.loads(response.body)
 
@@ -102,9 +73,7 @@ def snapshot() -> dict[str, list[dict[str, Any]]]:
     from chalicelib.persistence.models import ALL_MODELS
 
     return {
-        model.Meta.table_name: sorted(
-            json.dumps(i.to_simple_dict(), sort_keys=True, default=str) for i in model.scan()
-        )
+        model.Meta.table_name: sorted(json.dumps(i.to_simple_dict(), sort_keys=True, default=str) for i in model.scan())
         for model in ALL_MODELS
     }  # type: ignore[misc]
 

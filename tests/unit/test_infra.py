@@ -1,0 +1,291 @@
+"""The deployed infrastructure agrees with the code: tables with the models, IAM with the tables.
+
+Tests run with TABLE_PREFIX=test, so deployed names are recomputed with the dev stage's prefix
+from .chalice/config.json rather than read from the models.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pynamodb.attributes import TTLAttribute
+from pynamodb.models import Model
+
+from chalicelib.api.problems import PROBLEM_JSON, PROBLEM_TYPE_BASE
+from chalicelib.persistence.models import ALL_MODELS
+from chalicelib.settings import get_settings, load_settings
+from tools import package_template
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE: dict[str, Any] = json.loads((ROOT / "infra" / "resources.json").read_text())
+POLICY: dict[str, Any] = json.loads((ROOT / ".chalice" / "policy-dev.json").read_text())
+CONFIG: dict[str, Any] = json.loads((ROOT / ".chalice" / "config.json").read_text())
+DEV = CONFIG["stages"]["dev"]
+DEPLOYED = load_settings({"TABLE_PREFIX": DEV["environment_variables"]["TABLE_PREFIX"]})
+RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
+TABLES: dict[str, dict[str, Any]] = {
+    r["Properties"]["TableName"]: r for r in RESOURCES.values() if r.get("Type") == "AWS::DynamoDB::Table"
+}
+# Every DynamoDB action the deployed code makes: Model.get and TransactGet (GetItem), transaction
+# puts, updates and condition checks (TransactWriteItems is authorised per item action), Model.query
+# and count (Query), the catalogue's scan (Scan). DescribeTable/CreateTable are local tooling only.
+DYNAMODB_ACTIONS = {
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+    "dynamodb:UpdateItem",
+}
+ACCOUNT_ARN = "arn:aws:{service}:us-east-1:123456789012:{resource}"
+
+
+def entity(model: type[Model]) -> str:
+    """The entity suffix of a model's table name, under whatever prefix this process runs with."""
+    prefix = f"{get_settings().table_prefix}-"
+    assert model.Meta.table_name.startswith(prefix)
+    return model.Meta.table_name[len(prefix) :]
+
+
+def deployed_name(model: type[Model]) -> str:
+    return DEPLOYED.table_name(entity(model))
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def unordered(items: list[dict[str, Any]]) -> set[tuple[tuple[str, Any], ...]]:
+    return {tuple(sorted(item.items())) for item in items}
+
+
+def model_ids() -> list[str]:
+    return [m.__name__ for m in ALL_MODELS]
+
+
+# --- tables -----------------------------------------------------------------------------------
+
+
+def test_dev_stage_uses_the_prefix_the_template_was_written_for():
+    assert DEV["environment_variables"]["TABLE_PREFIX"] == "fan-engagement-dev"
+    assert DEV["autogen_policy"] is False
+    assert DEV["iam_policy_file"] == "policy-dev.json"
+
+
+@pytest.mark.parametrize("model", ALL_MODELS, ids=model_ids())
+def test_every_model_has_a_table_with_the_same_keys_and_indexes(model):
+    name = deployed_name(model)
+    assert name in TABLES, f"{model.__name__}: no table {name} in infra/resources.json"
+    props = TABLES[name]["Properties"]
+    schema = model._get_schema()  # exactly what tables.create_all() sends to moto in tests
+
+    assert unordered(props["KeySchema"]) == unordered(schema["key_schema"])
+    assert unordered(props["AttributeDefinitions"]) == unordered(schema["attribute_definitions"])
+
+    expected_gsis = {
+        gsi["index_name"]: (unordered(gsi["key_schema"]), gsi["projection"])
+        for gsi in schema["global_secondary_indexes"]
+    }
+    actual_gsis = {
+        gsi["IndexName"]: (unordered(gsi["KeySchema"]), gsi["Projection"])
+        for gsi in props.get("GlobalSecondaryIndexes", [])
+    }
+    assert actual_gsis == expected_gsis
+    assert not schema["local_secondary_indexes"] and "LocalSecondaryIndexes" not in props
+
+
+@pytest.mark.parametrize("model", ALL_MODELS, ids=model_ids())
+def test_ttl_is_enabled_exactly_on_the_models_ttl_attribute(model):
+    ttl = [a.attr_name for a in model.get_attributes().values() if isinstance(a, TTLAttribute)]
+    spec = TABLES[deployed_name(model)]["Properties"].get("TimeToLiveSpecification")
+    if ttl:
+        assert spec == {"AttributeName": ttl[0], "Enabled": True}
+    else:
+        assert spec is None
+
+
+def test_idempotency_records_expire_on_ttl():
+    assert TABLES[DEPLOYED.table_name("idempotency")]["Properties"]["TimeToLiveSpecification"] == {
+        "AttributeName": "ttl",
+        "Enabled": True,
+    }
+
+
+def test_no_table_lacks_a_model():
+    assert set(TABLES) == {deployed_name(m) for m in ALL_MODELS}
+
+
+@pytest.mark.parametrize("name", sorted(TABLES))
+def test_tables_are_on_demand_encrypted_recoverable_and_retained(name):
+    table = TABLES[name]
+    props = table["Properties"]
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert "ProvisionedThroughput" not in props
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert props["SSESpecification"]["SSEEnabled"] is True
+    assert table["DeletionPolicy"] == "Retain"
+    assert table["UpdateReplacePolicy"] == "Retain"
+
+
+# --- IAM --------------------------------------------------------------------------------------
+
+
+def dynamodb_statements() -> list[dict[str, Any]]:
+    return [
+        s
+        for s in POLICY["Statement"]
+        if any(a == "*" or a.lower().startswith("dynamodb:") for a in as_list(s.get("Action", [])))
+    ]
+
+
+def allows(action: str, arn: str) -> bool:
+    """Whether some Allow statement grants `action` on the concrete `arn` (IAM wildcard matching)."""
+    return any(
+        s["Effect"] == "Allow"
+        and any(fnmatchcase(action.lower(), a.lower()) for a in as_list(s["Action"]))
+        and any(fnmatchcase(arn, r) for r in as_list(s["Resource"]))
+        for s in POLICY["Statement"]
+    )
+
+
+def table_arn(name: str) -> str:
+    return ACCOUNT_ARN.format(service="dynamodb", resource=f"table/{name}")
+
+
+@pytest.mark.parametrize("model", ALL_MODELS, ids=model_ids())
+def test_policy_grants_every_used_action_on_every_table_and_index(model):
+    arn = table_arn(deployed_name(model))
+    for action in DYNAMODB_ACTIONS:
+        assert allows(action, arn), f"{action} not allowed on {arn}"
+    for index in model._get_schema()["global_secondary_indexes"]:
+        assert allows("dynamodb:Query", f"{arn}/index/{index['index_name']}")
+
+
+def test_policy_grants_only_the_used_dynamodb_actions_on_named_tables():
+    statements = dynamodb_statements()
+    assert statements
+    granted = {a for s in statements for a in as_list(s["Action"])}
+    assert granted <= DYNAMODB_ACTIONS, f"unused or wildcard DynamoDB actions: {granted - DYNAMODB_ACTIONS}"
+    known = {table_arn(name) for name in TABLES} | {
+        f"{table_arn(name)}/index/{gsi['IndexName']}"
+        for name, table in TABLES.items()
+        for gsi in table["Properties"].get("GlobalSecondaryIndexes", [])
+    }
+    for statement in statements:
+        assert statement["Effect"] == "Allow"
+        for resource in as_list(statement["Resource"]):
+            assert resource != "*"
+            assert "table/*" not in resource and not resource.endswith("-*"), resource
+            assert any(fnmatchcase(arn, resource) for arn in known), f"{resource} names no table in the template"
+
+
+def test_policy_lets_each_function_write_its_own_logs_only():
+    log_groups = [r["Properties"]["LogGroupName"] for r in RESOURCES.values() if r.get("Type") == "AWS::Logs::LogGroup"]
+    function_names = {RESOURCES[f]["Properties"]["FunctionName"] for f in ("APIHandler", "JwtAuth")}
+    assert set(log_groups) == {f"/aws/lambda/{name}" for name in function_names}
+    for group in log_groups:
+        group_arn = ACCOUNT_ARN.format(service="logs", resource=f"log-group:{group}")
+        stream_arn = f"{group_arn}:log-stream:2026/11/22/[$LATEST]0123456789abcdef"
+        assert allows("logs:CreateLogGroup", group_arn)
+        assert allows("logs:CreateLogStream", stream_arn)
+        assert allows("logs:PutLogEvents", stream_arn)
+    assert not allows("logs:PutLogEvents", ACCOUNT_ARN.format(service="logs", resource="log-group:/aws/lambda/other"))
+
+
+def test_policy_allows_xray_segments():
+    assert allows("xray:PutTraceSegments", "*")
+    assert allows("xray:PutTelemetryRecords", "*")
+
+
+# --- API Gateway responses --------------------------------------------------------------------
+
+GATEWAY_RESPONSES: dict[str, Any] = RESOURCES["RestAPI"]["Properties"]["GatewayResponses"]
+
+
+@pytest.mark.parametrize(
+    ("response_type", "status", "code"),
+    [
+        ("UNAUTHORIZED", 401, "unauthorized"),
+        ("ACCESS_DENIED", 403, "forbidden"),
+        ("DEFAULT_4XX", 400, "bad_request"),
+        ("DEFAULT_5XX", 500, "internal_error"),
+    ],
+)
+def test_required_gateway_responses(response_type, status, code):
+    body = json.loads(GATEWAY_RESPONSES[response_type]["ResponseTemplates"]["application/json"])
+    assert (body["status"], body["code"]) == (status, code)
+
+
+@pytest.mark.parametrize("response_type", sorted(GATEWAY_RESPONSES))
+def test_gateway_responses_are_problem_details_matching_their_status(response_type):
+    response = GATEWAY_RESPONSES[response_type]
+    # SAM accepts only these keys (it rejects the template otherwise; cfn-lint does not check them).
+    assert set(response) <= {"ResponseParameters", "ResponseTemplates", "StatusCode"}
+    assert set(response["ResponseParameters"]) <= {"Headers", "Paths", "QueryStrings"}
+    headers = response["ResponseParameters"]["Headers"]
+    assert headers["Content-Type"] == f"'{PROBLEM_JSON}'"
+    assert all(v.startswith("'") and v.endswith("'") for v in headers.values()), "static values need quotes"
+    body = json.loads(response["ResponseTemplates"]["application/json"])
+    assert set(body) == {"type", "title", "status", "detail", "code"}
+    assert body["type"] == PROBLEM_TYPE_BASE + body["code"]
+    assert str(body["status"]) == response["StatusCode"]
+
+
+def test_unauthorized_names_the_scheme():
+    assert GATEWAY_RESPONSES["UNAUTHORIZED"]["ResponseParameters"]["Headers"]["WWW-Authenticate"] == "'Bearer'"
+
+
+# --- alarms -----------------------------------------------------------------------------------
+
+
+def test_api_alarm_watches_this_api_and_stage():
+    dims = {d["Name"]: d["Value"] for d in RESOURCES["Api5xxAlarm"]["Properties"]["Dimensions"]}
+    # A SAM Api without Name takes its name from the definition's title, which Chalice sets to app_name.
+    assert dims == {"ApiName": CONFIG["app_name"], "Stage": DEV["api_gateway_stage"]}
+
+
+def test_throttle_alarm_watches_the_fans_table():
+    metrics = RESOURCES["FansTableThrottleAlarm"]["Properties"]["Metrics"]
+    tables = {d["Value"]["Ref"] for m in metrics if "MetricStat" in m for d in m["MetricStat"]["Metric"]["Dimensions"]}
+    assert tables == {"FansTable"}
+    assert RESOURCES["FansTable"]["Properties"]["TableName"] == DEPLOYED.table_name("fans")
+
+
+# --- packaging --------------------------------------------------------------------------------
+
+
+def test_only_chalices_resources_are_extended_without_a_type():
+    assert {name for name, r in RESOURCES.items() if "Type" not in r} == {"APIHandler", "JwtAuth", "RestAPI"}
+
+
+def test_untyped_resources_are_reported():
+    merged = {"Resources": {"RestAPI": {"Type": "AWS::Serverless::Api"}, "RestApi": {"Properties": {}}}}
+    assert package_template.untyped_resources(merged) == ["RestApi"]
+
+
+def test_package_command_merges_infra_with_the_dev_stage(tmp_path):
+    command = package_template.package_command(tmp_path)
+    assert Path(command[0]).name == "chalice"
+    assert command[1:] == ["package", "--stage", "dev", "--merge-template", "infra/resources.json", str(tmp_path)]
+    assert (ROOT / command[5]).is_file()
+
+
+def test_failed_packaging_exits_non_zero_with_a_message(monkeypatch, tmp_path, capsys):
+    def fail(command, **kwargs):
+        return subprocess.CompletedProcess(command, 2)
+
+    monkeypatch.setattr(package_template, "chalice_executable", lambda: Path("/bin/chalice"))
+    monkeypatch.setattr(package_template.subprocess, "run", fail)
+    assert package_template.main([str(tmp_path)]) == 1
+    assert "chalice package failed with exit status 2" in capsys.readouterr().err
+
+
+def test_missing_chalice_is_reported(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(package_template.sys, "executable", str(tmp_path / "python"))
+    assert package_template.main([str(tmp_path / "out")]) == 1
+    assert "chalice not found" in capsys.readouterr().err
