@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from aws_lambda_powertools.logging import correlation_paths
 from chalice.app import AuthRequest, AuthResponse, ConvertToMiddleware, Response
 
@@ -40,6 +42,7 @@ def jwt_auth(auth_request: AuthRequest) -> AuthResponse:
 
 
 api = Api(app, jwt_auth)
+OPENAPI_VERSION = "1.0.0"
 
 
 @api.route(SPECS["health"])
@@ -52,6 +55,19 @@ def health(call: Call) -> Response:
         logger.exception("health check failed")
         return json_response(schemas.Health(status="degraded", version=version), 503)
     return json_response(schemas.Health(status="ok", version=version))
+
+
+@api.route(SPECS["openapi"])
+def openapi_document(call: Call) -> Response:
+    """Generated from the same route table that wires the handlers, so it cannot drift."""
+    return Response(body=_openapi(), status_code=200, headers={"Content-Type": "application/json"})
+
+
+@functools.lru_cache(maxsize=1)
+def _openapi() -> str:
+    from chalicelib.api.openapi import render
+
+    return render(api.operations, OPENAPI_VERSION)
 
 
 @api.route(SPECS["check_in"])

@@ -149,11 +149,11 @@ class Api:
     def __init__(self, app: Chalice, authorizer: ChaliceAuthorizer) -> None:
         self.app = app
         self.authorizer = authorizer
-        self.specs: list[RouteSpec] = []
+        self.operations: list[tuple[str, RouteSpec]] = []
 
     def route(self, spec: RouteSpec) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
         def register(handler: Callable[..., Response]) -> Callable[..., Response]:
-            self.specs.append(spec)
+            self.operations.append((handler.__name__, spec))
 
             def view(**params: str) -> Response:
                 return self._dispatch(spec, handler, params)

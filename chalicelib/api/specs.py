@@ -11,12 +11,13 @@ _PAGING = (
 )
 _AUTH = ("unauthorized",)
 _ADMIN = ("unauthorized", "forbidden")
-_IDEM = ("validation_error", "idempotency_key_reused", "request_in_progress")
+_IDEM = ("validation_error", "idempotency_key_reused")
 
 SPECS: dict[str, RouteSpec] = {
     "health": RouteSpec(
         "/v1/health", "GET", "Health and a cheap dependency check", "public", 200, schemas.Health, extra_statuses=(503,)
     ),
+    "openapi": RouteSpec("/v1/openapi.json", "GET", "This API's OpenAPI 3.1 document", "public", 200, None),
     "check_in": RouteSpec(
         "/v1/checkins",
         "POST",

@@ -60,10 +60,6 @@ class IdempotencyKeyReused(DomainError):
     code, status, title = "idempotency_key_reused", 422, "Idempotency key reused with another request"
 
 
-class RequestInProgress(DomainError):
-    code, status, title = "request_in_progress", 409, "A request with this idempotency key is in flight"
-
-
 class Unavailable(DomainError):
     """Storage stayed contended or throttled after our retries; the client may retry safely."""
 
