@@ -80,12 +80,12 @@ def run(host: str, port: int, moto_port: int, quiet: bool) -> int:
     def stop(*_: object) -> NoReturn:
         for child in children:
             if child.poll() is None:
-                child.terminate()
+                os.killpg(child.pid, signal.SIGTERM)
         for child in children:
             try:
                 child.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                child.kill()
+                os.killpg(child.pid, signal.SIGKILL)
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
@@ -96,6 +96,7 @@ def run(host: str, port: int, moto_port: int, quiet: bool) -> int:
             env=env,
             stdout=out,
             stderr=out,
+            start_new_session=True,
         )
         children.append(moto)
         _wait_for(f"http://127.0.0.1:{moto_port}/moto-api/", moto)
@@ -115,6 +116,7 @@ def run(host: str, port: int, moto_port: int, quiet: bool) -> int:
             env=env,
             stdout=out,
             stderr=out,
+            start_new_session=True,
         )
         children.append(chalice)
         _wait_for(f"http://{host}:{port}/v1/health", chalice)
