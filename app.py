@@ -12,7 +12,14 @@ from chalicelib.api.application import ThreadSafeChalice
 from chalicelib.api.auth import InvalidToken, verify
 from chalicelib.api.routing import Api, Call, json_response, outcome_response, render
 from chalicelib.api.specs import SPECS
-from chalicelib.api.validation import nonzero, reads_page, validated_id, validated_window, validated_zone
+from chalicelib.api.validation import (
+    nonzero,
+    reads_page,
+    validated_fan_id,
+    validated_id,
+    validated_window,
+    validated_zone,
+)
 from chalicelib.domain.rewards import Reward
 from chalicelib.observability import logger, metrics, tracer, tracing_enabled
 from chalicelib.persistence import reads
@@ -124,7 +131,7 @@ def redeem(call: Call) -> Response:
 
 @api.route(SPECS["get_redemption"])
 def get_redemption(call: Call, redemption_id: str) -> Response:
-    found = redemptions.own_redemption(call.principal.subject, redemption_id)
+    found = redemptions.own_redemption(call.principal.subject, validated_id(redemption_id, "redemption_id"))
     return json_response(presenters.redemption(redemptions.RedemptionResult(found, found.balance_after)))
 
 
@@ -149,13 +156,19 @@ def put_reward(call: Call, reward_id: str) -> Response:
 @api.route(SPECS["restock"])
 def restock(call: Call, reward_id: str) -> Response:
     body = call.body(schemas.Restock)
-    outcome = catalogue.restock(reward_id, body.quantity, call.idempotency(), render(200, presenters.reward), call.now)
+    outcome = catalogue.restock(
+        validated_id(reward_id, "reward_id"),
+        body.quantity,
+        call.idempotency(),
+        render(200, presenters.reward),
+        call.now,
+    )
     return outcome_response(outcome)
 
 
 @api.route(SPECS["admin_get_fan"])
 def admin_get_fan(call: Call, fan_id: str) -> Response:
-    return json_response(presenters.profile(profiles.existing_profile(fan_id)))
+    return json_response(presenters.profile(profiles.existing_profile(validated_fan_id(fan_id))))
 
 
 @api.route(SPECS["adjust"])
@@ -163,18 +176,25 @@ def adjust(call: Call, fan_id: str) -> Response:
     body = call.body(schemas.Adjustment)
     nonzero(body.delta)
     outcome = adjustments.adjust(
-        fan_id, body.delta, body.reason, call.idempotency(), render(201, presenters.adjustment), call.now
+        validated_fan_id(fan_id),
+        body.delta,
+        body.reason,
+        call.idempotency(),
+        render(201, presenters.adjustment),
+        call.now,
     )
     return outcome_response(outcome)
 
 
 @api.route(SPECS["cancel_redemption"])
 def cancel_redemption(call: Call, redemption_id: str) -> Response:
-    outcome = redemptions.cancel(redemption_id, call.idempotency(), render(200, presenters.redemption), call.now)
+    outcome = redemptions.cancel(
+        validated_id(redemption_id, "redemption_id"), call.idempotency(), render(200, presenters.redemption), call.now
+    )
     return outcome_response(outcome)
 
 
 @api.route(SPECS["fulfil_redemption"])
 def fulfil_redemption(call: Call, redemption_id: str) -> Response:
-    done = redemptions.fulfil(redemption_id, call.now)
+    done = redemptions.fulfil(validated_id(redemption_id, "redemption_id"), call.now)
     return json_response(presenters.redemption(redemptions.RedemptionResult(done, done.balance_after)))

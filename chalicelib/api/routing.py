@@ -93,8 +93,13 @@ class Call:
             ) from None
 
     def raw_json(self) -> Any:
-        raw = self.request.raw_body or b"{}"
-        return msgspec.json.decode(raw)
+        """The body as plain JSON, for routes that take none but fingerprint what was sent."""
+        try:
+            return msgspec.json.decode(self.request.raw_body or b"{}")
+        except msgspec.DecodeError as exc:
+            raise ValidationFailed(
+                "The request body is not valid JSON.", [{"field": "body", "message": str(exc)}]
+            ) from None
 
     def query(self, name: str) -> str | None:
         params = self.request.query_params

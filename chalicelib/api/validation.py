@@ -14,6 +14,7 @@ from chalicelib.persistence.reads import InvalidCursor, Page
 
 T = TypeVar("T")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+_FAN_ID = re.compile(r"^[!-~]{1,128}$")
 DEFAULT_PAGE, MAX_PAGE = 20, 100
 
 
@@ -24,6 +25,13 @@ def _invalid(field: str, message: str) -> ValidationFailed:
 def validated_id(value: str, field: str) -> str:
     if not _ID.match(value):
         raise _invalid(field, "1-64 characters: letters, digits, '_', '.', ':' or '-'")
+    return value
+
+
+def validated_fan_id(value: str) -> str:
+    """Fan ids are token subjects (Cognito: a UUID); anything else cannot name a fan."""
+    if not _FAN_ID.match(value):
+        raise _invalid("fan_id", "1-128 printable characters")
     return value
 
 

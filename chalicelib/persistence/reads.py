@@ -45,6 +45,8 @@ def _encode_cursor(value: str) -> str:
 
 
 def _decode_cursor(cursor: str, prefix: str) -> str:
+    if len(cursor) > 512:
+        raise InvalidCursor(cursor[:16])
     try:
         value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:

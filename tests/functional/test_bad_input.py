@@ -128,3 +128,23 @@ def test_bad_restock_is_400(stocked, quantity):
 def test_patch_me_requires_time_zone(stocked):
     for body in ({}, {"time_zone": 5}, {"time_zone": "UTC", "name": "x"}):
         assert stocked.call("PATCH", "/v1/me", who="fan-1", body=body).status_code == 400
+
+
+def test_malformed_body_on_a_bodyless_route_is_400(stocked):
+    response = stocked.call("POST", "/v1/admin/redemptions/rdm_x/cancel", who="ops", admin=True, key="k", raw=b"{")
+    assert response.status_code == 400 and payload(response)["code"] == "validation_error"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/redemptions/" + "x" * 3000,
+        "/v1/admin/fans/" + "f" * 3000,
+        "/v1/me/ledger?cursor=" + "A" * 3000,
+        "/v1/admin/redemptions/" + "r" * 3000 + "/fulfil",
+    ],
+)
+def test_oversized_identifiers_are_400_not_5xx(stocked, path):
+    method = "POST" if path.endswith("fulfil") else "GET"
+    response = stocked.call(method, path, who="ops", admin=True)
+    assert response.status_code == 400, response.body
