@@ -66,7 +66,17 @@ def aws() -> Iterator[None]:
 
 @pytest.fixture
 def api(aws: None, clock: Clock) -> Iterator[Api]:
+    """The `local` stage, so that no deploy-time setting (Cognito's JWKS URL) reaches tests.
+
+    Chalice's test client swaps `os.environ` for a patched copy around each request and puts
+    back whatever it found; two threads interleaving would leave a copy in place, so the real
+    mapping is restored afterwards whatever happened.
+    """
     import app as application
 
-    with Client(application.app) as client:
-        yield Api(client)
+    environ = os.environ
+    try:
+        with Client(application.app, stage_name="local") as client:
+            yield Api(client)
+    finally:
+        os.environ = environ  # noqa: B003  (puts back the real mapping chalice swapped out)

@@ -30,7 +30,8 @@ def _free_port() -> int:
 
 
 def _start(port: int, moto_port: int) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DEV_JWT", "JWT_", "TABLE_"))}
+    own = ("AWS_", "DEV_JWT", "JWT_", "JWKS_", "TABLE_", "WEBHOOK_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(own)}
     return subprocess.Popen(
         [sys.executable, "-m", "tools.local_stack", "--quiet", "--port", str(port), "--moto-port", str(moto_port)],
         cwd=ROOT,
