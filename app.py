@@ -7,7 +7,7 @@ import functools
 from aws_lambda_powertools.logging import correlation_paths
 from chalice.app import AuthRequest, AuthResponse, ConvertToMiddleware, Response
 
-from chalicelib.api import presenters, schemas
+from chalicelib.api import presenters, schemas, webhook_intake
 from chalicelib.api.application import ThreadSafeChalice
 from chalicelib.api.auth import InvalidToken, verify
 from chalicelib.api.routing import Api, Call, json_response, outcome_response, render
@@ -23,7 +23,7 @@ from chalicelib.api.validation import (
 from chalicelib.domain.rewards import Reward
 from chalicelib.observability import logger, metrics, tracer, tracing_enabled
 from chalicelib.persistence import reads
-from chalicelib.services import adjustments, catalogue, checkins, profiles, redemptions
+from chalicelib.services import adjustments, catalogue, checkins, profiles, redemptions, webhooks
 from chalicelib.settings import get_settings
 
 app = ThreadSafeChalice(app_name="fan-engagement", configure_logs=False)
@@ -198,3 +198,23 @@ def cancel_redemption(call: Call, redemption_id: str) -> Response:
 def fulfil_redemption(call: Call, redemption_id: str) -> Response:
     done = redemptions.fulfil(validated_id(redemption_id, "redemption_id"), call.now)
     return json_response(presenters.redemption(redemptions.RedemptionResult(done, done.balance_after)))
+
+
+@api.route(SPECS["webhook"])
+def webhook(call: Call, platform: str) -> Response:
+    intake = webhook_intake.verified(call, platform)
+    result = webhooks.handle(intake.delivery, intake.data, call.now)
+    return json_response(schemas.WebhookAck(result), 202 if result == "accepted" else 200)
+
+
+@api.route(SPECS["unlink"])
+def unlink(call: Call, platform: str, external_user_id: str) -> Response:
+    fan_id = webhooks.unlink(validated_id(platform, "platform"), validated_fan_id(external_user_id), call.now)
+    return json_response(schemas.Unlinked(platform, external_user_id, fan_id))
+
+
+@api.route(SPECS["content_metrics"])
+def content_metrics(call: Call, platform: str, content_id: str) -> Response:
+    return json_response(
+        presenters.content_metrics(platform, content_id, webhooks.content_metrics(platform, content_id))
+    )

@@ -13,6 +13,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chalicelib.domain.checkin import CheckinRules, StreakBonus
+from chalicelib.domain.engagement import KINDS, EngagementRules
 
 
 class SettingsError(ValueError):
@@ -38,6 +39,11 @@ class Settings:
     jwks_url: str | None
     dev_public_key_path: str | None
     write_attempts: int
+    engagement_rules: EngagementRules
+    webhook_secrets: dict[str, tuple[str, ...]]
+    webhook_secrets_parameter: str | None
+    webhook_dedupe_days: int
+    content_stat_shards: int
 
     def table_name(self, entity: str) -> str:
         return f"{self.table_prefix}-{entity}"
@@ -65,6 +71,40 @@ def _streak_bonuses(raw: str) -> tuple[StreakBonus, ...]:
     if any(b.every < 1 or b.points < 0 for b in bonuses):
         raise SettingsError("CHECKIN_STREAK_BONUSES needs every >= 1 and points >= 0")
     return bonuses
+
+
+def _engagement_rules(raw: str | None) -> EngagementRules:
+    """Overrides for the default rules, e.g. {"points": {"liked": 2}, "daily_caps": {"liked": 50}}."""
+    defaults = EngagementRules()
+    if not raw:
+        return defaults
+    try:
+        data = json.loads(raw)
+        points = {**defaults.points, **{k: int(v) for k, v in data.get("points", {}).items()}}
+        caps = {**defaults.daily_caps, **{k: int(v) for k, v in data.get("daily_caps", {}).items()}}
+        completion = float(data.get("min_view_completion", defaults.min_view_completion))
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise SettingsError(
+            "ENGAGEMENT_RULES must be a JSON object of points, daily_caps, min_view_completion"
+        ) from exc
+    unknown = (set(points) | set(caps)) - set(KINDS)
+    if unknown or any(v < 0 for v in (*points.values(), *caps.values())) or not 0 <= completion <= 1:
+        raise SettingsError(f"ENGAGEMENT_RULES has unknown kinds {sorted(unknown)} or negative values")
+    return EngagementRules(points=points, daily_caps=caps, min_view_completion=completion)
+
+
+def _webhook_secrets(raw: str | None) -> dict[str, tuple[str, ...]]:
+    """{"platform": ["whsec_...", ...]}: several secrets per platform allow rotation."""
+    if not raw:
+        return {}
+    try:
+        data = json.loads(raw)
+        secrets = {str(p): tuple(str(s) for s in values) for p, values in data.items()}
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise SettingsError('WEBHOOK_SECRETS must be JSON like {"tiktok": ["whsec_..."]}') from exc
+    if any(not values or not all(v.startswith("whsec_") for v in values) for values in secrets.values()):
+        raise SettingsError("every WEBHOOK_SECRETS platform needs at least one whsec_ secret")
+    return secrets
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
@@ -97,6 +137,11 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         jwks_url=env.get("JWKS_URL") or None,
         dev_public_key_path=env.get("DEV_JWT_PUBLIC_KEY") or None,
         write_attempts=_int(env, "WRITE_ATTEMPTS", 6, minimum=1),
+        engagement_rules=_engagement_rules(env.get("ENGAGEMENT_RULES")),
+        webhook_secrets=_webhook_secrets(env.get("WEBHOOK_SECRETS")),
+        webhook_secrets_parameter=env.get("WEBHOOK_SECRETS_PARAMETER") or None,
+        webhook_dedupe_days=_int(env, "WEBHOOK_DEDUPE_DAYS", 7, minimum=7),
+        content_stat_shards=_int(env, "CONTENT_STAT_SHARDS", 32, minimum=1),
     )
 
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import atexit
+import base64
+import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
 _KEYS = Path(tempfile.mkdtemp(prefix="fan-engagement-keys-"))
+atexit.register(shutil.rmtree, _KEYS, ignore_errors=True)
 os.environ.update(
     {
         "AWS_ACCESS_KEY_ID": "testing",
@@ -23,6 +28,16 @@ os.environ.update(
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_NAMESPACE": "FanEngagementTest",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
+        "WEBHOOK_SECRETS": json.dumps(
+            {
+                "tiktok": [
+                    "whsec_" + base64.b64encode(b"tiktok-current-secret-32-bytes!!").decode(),
+                    "whsec_" + base64.b64encode(b"tiktok-previous-secret-32-bytes!").decode(),
+                ],
+                "youtube": ["whsec_" + base64.b64encode(b"youtube-secret-32-bytes-long!!!!").decode()],
+            }
+        ),
+        "ENGAGEMENT_RULES": json.dumps({"daily_caps": {"liked": 3, "commented": 2, "shared": 2, "viewed": 2}}),
     }
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
@@ -55,12 +70,13 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 @pytest.fixture
 def aws() -> Iterator[None]:
     from chalicelib.persistence import tables
-    from chalicelib.services import catalogue, fan_cache
+    from chalicelib.services import catalogue, fan_cache, identity_cache
 
     with mock_aws():
         tables.create_all()
         fan_cache.clear()
         catalogue.clear()
+        identity_cache.clear()
         yield
 
 

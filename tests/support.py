@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -91,3 +92,37 @@ def ledger_sum(api: Api, fan_id: str) -> int:
         cursor = page["next_cursor"]
         if cursor is None:
             return total
+
+
+TIKTOK_SECRETS = json.loads(os.environ["WEBHOOK_SECRETS"])["tiktok"]
+
+
+def signed(body: bytes, webhook_id: str, when: datetime, secret: str | None = None) -> dict[str, str]:
+    """Standard Webhooks headers for `body`, signed with the platform's current secret by default."""
+    from standardwebhooks.webhooks import Webhook
+
+    signature = Webhook(secret or TIKTOK_SECRETS[0]).sign(webhook_id, when, body.decode())
+    return {"webhook-id": webhook_id, "webhook-timestamp": str(int(when.timestamp())), "webhook-signature": signature}
+
+
+def deliver(
+    api: Api,
+    event_type: str,
+    data: dict[str, Any],
+    *,
+    webhook_id: str | None = None,
+    platform: str = "tiktok",
+    when: datetime | None = None,
+    secret: str | None = None,
+) -> Any:
+    body = json.dumps({"type": event_type, "data": data}).encode()
+    headers = signed(body, webhook_id or f"msg_{uuid.uuid4().hex}", when or clock_now(api), secret)
+    return api.client.http.request(
+        "POST", f"/v1/webhooks/{platform}", headers={"Content-Type": "application/json", **headers}, body=body
+    )
+
+
+def clock_now(api: Api) -> datetime:
+    from chalicelib import clock
+
+    return clock.now()

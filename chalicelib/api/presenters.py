@@ -5,6 +5,7 @@ from __future__ import annotations
 from chalicelib.api import schemas
 from chalicelib.domain import fan as fans
 from chalicelib.domain.rewards import Reward
+from chalicelib.persistence.platform import ContentMetrics as ContentMetricsRead
 from chalicelib.services.adjustments import AdjustmentResult
 from chalicelib.services.checkins import CheckinResult
 from chalicelib.services.redemptions import RedemptionResult
@@ -37,7 +38,9 @@ def profile(fan: fans.Fan) -> schemas.Profile:
             schemas.ExpiringPoints(points=e.points, expires_on=e.expires_on)
             for e in fans.expiring(fan, settings.points_expiry_months)
         ],
-        linked_accounts=[],
+        linked_accounts=[
+            schemas.LinkedAccount(platform=p, external_user_id=e) for p, e in sorted(fan.linked_accounts.items())
+        ],
     )
 
 
@@ -81,4 +84,26 @@ def redemption(result: RedemptionResult) -> schemas.Redemption:
 def adjustment(result: AdjustmentResult) -> schemas.AdjustmentResult:
     return schemas.AdjustmentResult(
         fan_id=result.fan.fan_id, balance=result.fan.balance, entry=ledger_entry(result.entry)
+    )
+
+
+def content_metrics(platform: str, content_id: str, found: ContentMetricsRead) -> schemas.ContentMetrics:
+    counts = found.counts
+    views = int(counts["viewed"])
+    content = found.content
+    flag = None
+    if content is not None and content.flag_severity is not None:
+        flag = schemas.Flag(severity=content.flag_severity, reason=content.flag_reason)
+    return schemas.ContentMetrics(
+        platform=platform,
+        content_id=content_id,
+        author=found.author,
+        likes=int(counts["liked"]),
+        comments=int(counts["commented"]),
+        shares=int(counts["shared"]),
+        views=views,
+        average_completion=round(counts["completion_sum"] / views, 4) if views else None,
+        unique_engaged=found.unique_engaged,
+        flag=flag,
+        deleted=bool(content and content.deleted),
     )

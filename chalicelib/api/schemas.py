@@ -140,6 +140,36 @@ class AdjustmentResult(Struct):
     entry: LedgerEntry
 
 
+class WebhookAck(Struct):
+    status: Literal["accepted", "duplicate"]
+
+
+class Unlinked(Struct):
+    platform: str
+    external_user_id: str
+    fan_id: str
+    status: Literal["unlinked"] = "unlinked"
+
+
+class Flag(Struct):
+    severity: str
+    reason: str | None
+
+
+class ContentMetrics(Struct):
+    platform: str
+    content_id: str
+    author: str | None
+    likes: int
+    comments: int
+    shares: int
+    views: int
+    average_completion: float | None
+    unique_engaged: int
+    flag: Flag | None
+    deleted: bool
+
+
 class FieldError(Struct):
     field: str
     message: str

@@ -46,6 +46,8 @@ class Fan:
     earned_by_month: dict[str, int] = field(default_factory=dict)
     consumed: int = 0
     redeemed: dict[str, int] = field(default_factory=dict)
+    engagement_counts: dict[str, int] = field(default_factory=dict)
+    linked_accounts: dict[str, str] = field(default_factory=dict)
     version: int = 0
     created_at: datetime | None = None
 
@@ -71,11 +73,13 @@ def entry_id_for(version: int) -> str:
     return f"{version:012d}"
 
 
-def _commit(before: Fan, after: Fan, now: datetime, delta: int, kind: LedgerKind, ref: str) -> FanChange:
+def _commit(
+    before: Fan, after: Fan, now: datetime, delta: int, kind: LedgerKind, ref: str, always_record: bool = False
+) -> FanChange:
     version = before.version + 1
     fan = replace(after, version=version, created_at=before.created_at or now)
     entry = None
-    if delta != 0 or kind == "checkin":
+    if delta != 0 or always_record or kind == "checkin":
         entry = LedgerEntry(before.fan_id, entry_id_for(version), now, delta, fan.balance, kind, ref)
     return FanChange(fan, before.version, entry)
 
@@ -97,6 +101,7 @@ def credit(
     *,
     lifetime: bool = True,
     base: Fan | None = None,
+    always_record: bool = False,
 ) -> FanChange:
     """Add points earned now; they join the current month's bucket for later FIFO expiry."""
     if points < 0:
@@ -111,7 +116,7 @@ def credit(
         lifetime_points=fan.lifetime_points + (points if lifetime else 0),
         earned_by_month=buckets,
     )
-    return _commit(base or fan, after, now, points, kind, ref)
+    return _commit(base or fan, after, now, points, kind, ref, always_record)
 
 
 def debit(fan: Fan, points: int, kind: LedgerKind, ref: str, now: datetime, *, base: Fan | None = None) -> FanChange:

@@ -19,10 +19,12 @@ from chalicelib.persistence.models import (
 )
 
 
+def _raw_map(attr: MapAttribute[str, Any] | None) -> dict[str, Any]:
+    return attr.as_dict() if attr is not None else {}
+
+
 def _int_map(attr: MapAttribute[str, Any] | None) -> dict[str, int]:
-    if attr is None:
-        return {}
-    return {str(k): int(v) for k, v in attr.as_dict().items()}
+    return {str(k): int(v) for k, v in _raw_map(attr).items()}
 
 
 def fan_from_item(item: FanModel) -> Fan:
@@ -39,6 +41,8 @@ def fan_from_item(item: FanModel) -> Fan:
         earned_by_month=_int_map(item.earned_by_month),
         consumed=int(item.consumed),
         redeemed=_int_map(item.redeemed),
+        engagement_counts=_int_map(item.engagement_counts),
+        linked_accounts={str(k): str(v) for k, v in _raw_map(item.linked_accounts).items()},
         version=int(item.version),
         created_at=item.created_at,
     )
@@ -58,6 +62,8 @@ def fan_to_item(fan: Fan, change_token: str | None = None) -> FanModel:
         earned_by_month=MapAttribute(**fan.earned_by_month),
         consumed=fan.consumed,
         redeemed=MapAttribute(**fan.redeemed),
+        engagement_counts=MapAttribute(**fan.engagement_counts),
+        linked_accounts=MapAttribute(**fan.linked_accounts),
         version=fan.version,
         created_at=fan.created_at,
         change_token=change_token,

@@ -8,7 +8,7 @@ from chalicelib.domain.fan import Fan
 from chalicelib.domain.idempotency import IdempotencyRecord
 from chalicelib.domain.rewards import Redemption, Reward
 from chalicelib.persistence import codec
-from chalicelib.persistence.models import FanModel, IdempotencyModel, RedemptionModel, RewardModel
+from chalicelib.persistence.models import FanModel, IdempotencyModel, LinkModel, RedemptionModel, RewardModel
 from chalicelib.persistence.transaction import Cancelled
 
 
@@ -47,12 +47,40 @@ class StaleRedemption(Exception):
         self.current = current
 
 
+class DuplicateDelivery(Exception):
+    """This platform's `webhook-id` was already processed (and its record has not expired)."""
+
+
+class LinkChanged(Exception):
+    """The platform account is linked to another fan now (or was unlinked); `fan_id` is the current one."""
+
+    def __init__(self, fan_id: str | None) -> None:
+        super().__init__("link changed")
+        self.fan_id = fan_id
+
+
+class OldLinkGone(Exception):
+    """The fan's previous account on a platform is no longer linked to them; re-read and retry."""
+
+
+class EngagementTaken(Exception):
+    """The reversible action already has an active record (a second like), or was reversed meanwhile."""
+
+
 def _decode(raw: dict[str, Any] | None, model: Any) -> Any:
     return model.from_raw_data(raw) if raw else None
 
 
 def raise_for(cancelled: Cancelled) -> None:
     """Raise the most decisive conflict: a taken key first, then the fan, reward and redemption."""
+    if cancelled.failed("delivery"):
+        raise DuplicateDelivery()
+    if cancelled.failed("link") or cancelled.failed("link_guard"):
+        raw = cancelled.old_item("link") or cancelled.old_item("link_guard")
+        item = _decode(raw, LinkModel)
+        raise LinkChanged(item.fan_id if item else None)
+    if cancelled.failed("unlink"):
+        raise OldLinkGone()
     if cancelled.failed("idempotency"):
         raise KeyTaken(codec.record_from_item(_decode(cancelled.old_item("idempotency"), IdempotencyModel)))
     if cancelled.failed("fan"):
@@ -64,4 +92,6 @@ def raise_for(cancelled: Cancelled) -> None:
     if cancelled.failed("redemption"):
         item = _decode(cancelled.old_item("redemption"), RedemptionModel)
         raise StaleRedemption(codec.redemption_from_item(item) if item else None)
+    if cancelled.failed("engagement"):
+        raise EngagementTaken()
     raise cancelled

@@ -50,6 +50,8 @@ class FanModel(Model):
     version = NumberAttribute()
     created_at = UTCDateTimeAttribute()
     change_token = UnicodeAttribute(null=True)
+    engagement_counts: MapAttribute[str, Any] = MapAttribute(null=True)
+    linked_accounts: MapAttribute[str, Any] = MapAttribute(null=True)
 
 
 class LedgerEntryModel(Model):
@@ -127,4 +129,95 @@ class IdempotencyModel(Model):
     ttl = TTLAttribute()
 
 
-ALL_MODELS: tuple[type[Model], ...] = (FanModel, LedgerEntryModel, RewardModel, RedemptionModel, IdempotencyModel)
+class WebhookDeliveryModel(Model):
+    """One processed delivery per platform and `webhook-id`, written with its effects.
+
+    Kept at least WEBHOOK_DEDUPE_DAYS; `expires_at` is compared explicitly, `ttl` reclaims space.
+    """
+
+    class Meta(_Meta):
+        table_name = _settings.table_name("webhook-deliveries")
+
+    delivery_id = UnicodeAttribute(hash_key=True)
+    type = UnicodeAttribute()
+    received_at = UTCDateTimeAttribute()
+    fan_id = UnicodeAttribute(null=True)
+    points = NumberAttribute(null=True)
+    expires_at = NumberAttribute()
+    ttl = TTLAttribute()
+
+
+class LinkModel(Model):
+    """A platform account vouched for as a fan's (`account.linked`)."""
+
+    class Meta(_Meta):
+        table_name = _settings.table_name("links")
+
+    link_id = UnicodeAttribute(hash_key=True)
+    platform = UnicodeAttribute()
+    external_user_id = UnicodeAttribute()
+    fan_id = UnicodeAttribute()
+    linked_at = UTCDateTimeAttribute()
+
+
+class ContentModel(Model):
+    """A content item on a platform: its author, and any moderation flag."""
+
+    class Meta(_Meta):
+        table_name = _settings.table_name("content")
+
+    content_key = UnicodeAttribute(hash_key=True)
+    author = UnicodeAttribute(null=True)
+    published_at = UTCDateTimeAttribute(null=True)
+    title = UnicodeAttribute(null=True)
+    flag_severity = UnicodeAttribute(null=True)
+    flag_reason = UnicodeAttribute(null=True)
+    flagged_at = UTCDateTimeAttribute(null=True)
+    deleted_at = UTCDateTimeAttribute(null=True)
+
+
+class EngagementModel(Model):
+    """A reversible action (a like, a publication) and the points it earned, so it can be undone once."""
+
+    class Meta(_Meta):
+        table_name = _settings.table_name("engagements")
+
+    engagement_key = UnicodeAttribute(hash_key=True)
+    fan_id = UnicodeAttribute(null=True)
+    points = NumberAttribute()
+    occurred_at = UnicodeAttribute()
+    reversed_at = UnicodeAttribute(null=True)
+
+
+class ContentStatsModel(Model):
+    """Sharded content metrics: `#counts` holds counters, `user#<id>` marks a unique engaged user.
+
+    A user always lands in the same shard, so markers stay unique while writes spread over
+    CONTENT_STAT_SHARDS partitions (see docs/data-model.md).
+    """
+
+    class Meta(_Meta):
+        table_name = _settings.table_name("content-stats")
+
+    shard_key = UnicodeAttribute(hash_key=True)
+    item = UnicodeAttribute(range_key=True)
+    liked = NumberAttribute(null=True)
+    commented = NumberAttribute(null=True)
+    shared = NumberAttribute(null=True)
+    viewed = NumberAttribute(null=True)
+    completion_sum = NumberAttribute(null=True)
+    events = NumberAttribute(null=True)
+
+
+ALL_MODELS: tuple[type[Model], ...] = (
+    FanModel,
+    LedgerEntryModel,
+    RewardModel,
+    RedemptionModel,
+    IdempotencyModel,
+    WebhookDeliveryModel,
+    LinkModel,
+    ContentModel,
+    EngagementModel,
+    ContentStatsModel,
+)

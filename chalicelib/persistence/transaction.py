@@ -67,6 +67,7 @@ class Transaction:
 
     def __init__(self) -> None:
         self._checks: list[_Op] = []
+        self._deletes: list[_Op] = []
         self._puts: list[_Op] = []
         self._updates: list[_Op] = []
 
@@ -78,12 +79,15 @@ class Transaction:
             _Op(name, lambda tx: tx.update(item, list(actions), condition=condition, return_values="ALL_OLD"))
         )
 
+    def delete(self, name: str, item: Model, condition: Condition | None = None) -> None:
+        self._deletes.append(_Op(name, lambda tx: tx.delete(item, condition=condition)))
+
     def check(self, name: str, model: type[Model], key: str, condition: Condition) -> None:
         self._checks.append(_Op(name, lambda tx: tx.condition_check(model, key, condition=condition)))
 
     @property
     def sent_order(self) -> list[str]:
-        return [op.name for op in (*self._checks, *self._puts, *self._updates)]
+        return [op.name for op in (*self._checks, *self._deletes, *self._puts, *self._updates)]
 
     def commit(self) -> None:
         """Commit, retrying contention and throttling with jittered backoff; raise Cancelled or Unavailable."""
@@ -93,7 +97,7 @@ class Transaction:
 
     def _commit_once(self, token: str) -> None:
         with TransactWrite(connection=transaction_connection(), client_request_token=token) as tx:
-            for op in (*self._checks, *self._puts, *self._updates):
+            for op in (*self._checks, *self._deletes, *self._puts, *self._updates):
                 op.apply(tx)
 
 

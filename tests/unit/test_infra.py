@@ -32,10 +32,13 @@ TABLES: dict[str, dict[str, Any]] = {
     r["Properties"]["TableName"]: r for r in RESOURCES.values() if r.get("Type") == "AWS::DynamoDB::Table"
 }
 # Every DynamoDB action the deployed code makes: Model.get and TransactGet (GetItem), transaction
-# puts, updates and condition checks (TransactWriteItems is authorised per item action), Model.query
-# and count (Query), the catalogue's scan (Scan). DescribeTable/CreateTable are local tooling only.
+# puts, updates, deletes and condition checks (TransactWriteItems is authorised per item action),
+# Model.query and count (Query), the catalogue's scan (Scan), content-stats shards (BatchGetItem).
+# DescribeTable/CreateTable are local tooling only.
 DYNAMODB_ACTIONS = {
+    "dynamodb:BatchGetItem",
     "dynamodb:ConditionCheckItem",
+    "dynamodb:DeleteItem",
     "dynamodb:GetItem",
     "dynamodb:PutItem",
     "dynamodb:Query",
@@ -195,6 +198,15 @@ def test_policy_lets_each_function_write_its_own_logs_only():
         assert allows("logs:CreateLogStream", stream_arn)
         assert allows("logs:PutLogEvents", stream_arn)
     assert not allows("logs:PutLogEvents", ACCOUNT_ARN.format(service="logs", resource="log-group:/aws/lambda/other"))
+
+
+def test_policy_lets_the_api_read_only_its_own_webhook_secrets_parameter():
+    name = DEV["environment_variables"]["WEBHOOK_SECRETS_PARAMETER"]
+    assert name.startswith("/")
+    parameter = ACCOUNT_ARN.format(service="ssm", resource=f"parameter{name}")
+    assert allows("ssm:GetParameter", parameter)
+    assert not allows("ssm:GetParameter", ACCOUNT_ARN.format(service="ssm", resource="parameter/other/secret"))
+    assert not allows("ssm:PutParameter", parameter)
 
 
 def test_policy_allows_xray_segments():

@@ -1,0 +1,66 @@
+"""What content platforms deliver, as typed records (validated from the webhook body by msgspec)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from msgspec import Meta, Struct
+
+PlatformId = Annotated[str, Meta(min_length=1, max_length=128, pattern=r"^[!-~]+$")]
+Instant = Annotated[datetime, Meta(tz=True)]
+Severity = Literal["low", "medium", "high"]
+
+
+class _Data(Struct, kw_only=True):
+    """Unknown fields are tolerated: platforms add fields without warning."""
+
+
+class AccountLinked(_Data):
+    external_user_id: PlatformId
+    fan_id: PlatformId
+
+
+class ContentPublished(_Data):
+    content_id: PlatformId
+    external_user_id: PlatformId
+    published_at: Instant
+    title: Annotated[str, Meta(max_length=500)] | None = None
+
+
+class Engaged(_Data):
+    content_id: PlatformId
+    external_user_id: PlatformId
+    occurred_at: Instant
+    completion: Annotated[float, Meta(ge=0, le=1)] | None = None
+
+
+class ContentDeleted(_Data):
+    content_id: PlatformId
+
+
+class ContentFlagged(_Data):
+    content_id: PlatformId
+    reason: Annotated[str, Meta(min_length=1, max_length=500)]
+    severity: Severity
+
+
+class Envelope(Struct):
+    type: Annotated[str, Meta(min_length=1, max_length=64)]
+    data: dict[str, object]
+
+
+ENGAGEMENT_KINDS = {
+    "engagement.liked": "liked",
+    "engagement.commented": "commented",
+    "engagement.shared": "shared",
+    "engagement.viewed": "viewed",
+}
+DATA_TYPES: dict[str, type[_Data]] = {
+    "account.linked": AccountLinked,
+    "content.published": ContentPublished,
+    **{name: Engaged for name in ENGAGEMENT_KINDS},
+    "engagement.unliked": Engaged,
+    "content.deleted": ContentDeleted,
+    "content.flagged": ContentFlagged,
+}
