@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 PORT ?= 8000
 MOTO_PORT ?= 5005
 
-.PHONY: install run test lint typecheck unit functional e2e cfn openapi token bench package clean
+.PHONY: install run test lint typecheck unit functional e2e cfn openapi token webhook bench package clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,9 @@ openapi: install
 
 token: install
 	@$(PY) -m tools.devtokens $(FAN) $(if $(ADMIN),--admin)
+
+webhook: install
+	@$(PY) -m tools.devwebhooks $(TYPE) --port $(PORT) $(if $(PLATFORM),--platform $(PLATFORM)) $(if $(ID),--id $(ID))
 
 bench: install
 	$(PY) -m bench.run

@@ -6,6 +6,7 @@ Ctrl-C (or SIGTERM) stops everything this started; nothing outlives it, so it ca
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import socket
@@ -16,7 +17,7 @@ import urllib.request
 from pathlib import Path
 from typing import NoReturn
 
-from tools import devtokens
+from tools import devtokens, devwebhooks
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,7 +45,7 @@ def _wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 30) -
     raise RuntimeError(f"{url} did not answer within {seconds}s")
 
 
-def stack_env(moto_port: int, keys: Path) -> dict[str, str]:
+def stack_env(moto_port: int, keys: Path, webhook_secrets: dict[str, list[str]]) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         {
@@ -57,6 +58,7 @@ def stack_env(moto_port: int, keys: Path) -> dict[str, str]:
             "TABLE_PREFIX": "local",
             "DEV_JWT_PUBLIC_KEY": str(keys),
             "JWT_ISSUER": devtokens.ISSUER,
+            "WEBHOOK_SECRETS": json.dumps(webhook_secrets),
             "POWERTOOLS_TRACE_DISABLED": "true",
             "POWERTOOLS_SERVICE_NAME": "fan-engagement",
             "POWERTOOLS_METRICS_NAMESPACE": "FanEngagementLocal",
@@ -73,7 +75,7 @@ def run(host: str, port: int, moto_port: int, quiet: bool) -> int:
             print(f"Port {p} on {host} is in use: stop what holds it or pass --port/--moto-port.", file=sys.stderr)
             return 2
     _, public = devtokens.ensure_keys(ROOT / ".local")
-    env = stack_env(moto_port, public)
+    env = stack_env(moto_port, public, devwebhooks.ensure_secrets(ROOT / ".local"))
     out = subprocess.DEVNULL if quiet else None
     children: list[subprocess.Popen[bytes]] = []
 
@@ -148,6 +150,10 @@ Try:
   curl -s -X POST {url}/v1/redemptions -H "Authorization: Bearer {fan}" \\
        -H "Content-Type: application/json" -H "Idempotency-Key: $(date +%s)" \\
        -d '{{"reward_id": "sticker-pack", "quantity": 1}}'
+
+Webhooks (signed with the local secret in .local/):
+  make webhook TYPE=account.linked      links tiktok user tt-alice to fan-alice
+  make webhook TYPE=engagement.liked    earns fan-alice points; samples in events/webhooks/
 
 More tokens: make token FAN=<fan id> [ADMIN=1]
 """,

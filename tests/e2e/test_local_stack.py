@@ -12,12 +12,13 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import requests
 
-from tools import devtokens
+from tools import devtokens, devwebhooks
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.e2e
@@ -106,6 +107,26 @@ def test_redemption_replay_and_problem_details_over_http(stack):
     assert refused.headers["Content-Type"] == "application/problem+json"
     assert refused.json()["code"] == "reward_not_found"
     assert requests.get(f"{stack}/v1/me", timeout=10).status_code == 401
+
+
+def test_signed_sample_webhooks_earn_points_once_over_http(stack):
+    def balance() -> int:
+        return int(requests.get(f"{stack}/v1/me", headers=_auth("fan-alice"), timeout=10).json()["balance"])
+
+    def send(event_type: str, webhook_id: str) -> tuple[int, str]:
+        body = devwebhooks.sample(event_type, datetime.now(UTC))
+        return devwebhooks.send(stack, "tiktok", body, webhook_id, ROOT / ".local")
+
+    assert send("account.linked", f"msg_{uuid.uuid4().hex}")[0] == 202
+    before = balance()
+    liked = f"msg_{uuid.uuid4().hex}"
+    assert send("engagement.liked", liked) == (202, '{"status":"accepted"}')
+    assert send("engagement.liked", liked) == (200, '{"status":"duplicate"}')
+    assert balance() == before + 1
+    forged = requests.post(f"{stack}/v1/webhooks/tiktok", data=b'{"type": "x", "data": {}}', timeout=10, headers={
+        "webhook-id": "msg_1", "webhook-timestamp": str(int(time.time())), "webhook-signature": "v1,AAAA"
+    })
+    assert forged.status_code == 401 and forged.json()["code"] == "invalid_signature"
 
 
 def test_concurrent_clients_never_oversell(stack):
