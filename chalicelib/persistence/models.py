@@ -190,10 +190,12 @@ class EngagementModel(Model):
 
 
 class ContentStatsModel(Model):
-    """Sharded content metrics: `#counts` holds counters, `user#<id>` marks a unique engaged user.
+    """Content metrics as one `user#<id>` item per engaged user, holding that user's counters.
 
-    A user always lands in the same shard, so markers stay unique while writes spread over
-    CONTENT_STAT_SHARDS partitions (see docs/data-model.md).
+    No item is shared by everyone engaging with one content item (a hot item would cap it near
+    1,000 writes/s and make concurrent transactions conflict); a user always lands in the same of
+    CONTENT_STAT_SHARDS partition keys, so writes spread while each user stays one item (see
+    docs/data-model.md).
     """
 
     class Meta(_Meta):

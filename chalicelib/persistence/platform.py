@@ -26,11 +26,9 @@ from chalicelib.persistence.models import (
     LinkModel,
     WebhookDeliveryModel,
 )
-from chalicelib.persistence.reads import _resolve
+from chalicelib.persistence.reads import resolve
 from chalicelib.persistence.transaction import Cancelled, Transaction, with_retries
-from chalicelib.persistence.writes import _fan_condition
-
-COUNTS = "#counts"
+from chalicelib.persistence.writes import fan_condition
 
 
 def delivery_id(platform: str, webhook_id: str) -> str:
@@ -91,9 +89,9 @@ def delivery_context(
             delivery_f = tx.get(WebhookDeliveryModel, delivery_id(platform, webhook_id))
             link_f = tx.get(LinkModel, link_id(platform, external_user_id)) if external_user_id else None
             content_f = tx.get(ContentModel, content_key(platform, content_id)) if content_id else None
-        delivery = _resolve(delivery_f, lambda item: item)
-        link = _resolve(link_f, lambda item: item) if link_f else None
-        content = _resolve(content_f, _content) if content_f else None
+        delivery = resolve(delivery_f, lambda item: item)
+        link = resolve(link_f, lambda item: item) if link_f else None
+        content = resolve(content_f, _content) if content_f else None
         duplicate = delivery is not None and float(delivery.expires_at) > now.timestamp()
         return DeliveryContext(duplicate, link.fan_id if link else None, content)
 
@@ -142,19 +140,19 @@ class ContentMetrics:
 
 
 def content_metrics(platform: str, content_id: str, shards: int) -> ContentMetrics:
-    """Sum every shard; reads are rare (dashboards), so they pay for spreading the writes."""
+    """Sum every user's counters over every shard; reads are rare (dashboards), so they pay for cheap writes."""
     key = content_key(platform, content_id)
-    counts: dict[str, float] = {"liked": 0, "commented": 0, "shared": 0, "viewed": 0, "completion_sum": 0.0}
-    unique = 0
 
     def read() -> ContentMetrics:
-        nonlocal unique
-        keys = [(f"{key}#{n:02d}", COUNTS) for n in range(shards)]
-        for item in ContentStatsModel.batch_get(keys):
-            for name in counts:
-                counts[name] += float(getattr(item, name) or 0)
+        counts: dict[str, float] = {"liked": 0, "commented": 0, "shared": 0, "viewed": 0, "completion_sum": 0.0}
+        unique = 0
         for n in range(shards):
-            unique += ContentStatsModel.count(f"{key}#{n:02d}", ContentStatsModel.item.startswith("user#"))
+            for item in ContentStatsModel.query(
+                f"{key}#{n:02d}", ContentStatsModel.item.startswith("user#"), consistent_read=True
+            ):
+                for name in counts:
+                    counts[name] += float(getattr(item, name) or 0)
+                unique += 1 if (item.events or 0) > 0 else 0
         try:
             content: Content | None = _content(ContentModel.get(key, consistent_read=True))
         except DoesNotExist:
@@ -181,7 +179,7 @@ class DeliveryWrite:
     def fan(self, change: FanChange, change_token: str) -> None:
         self._delivery.fan_id = change.fan.fan_id
         self._delivery.points = change.entry.delta if change.entry else 0
-        self._tx.put("fan", codec.fan_to_item(change.fan, change_token), _fan_condition(change.previous_version))
+        self._tx.put("fan", codec.fan_to_item(change.fan, change_token), fan_condition(change.previous_version))
         if change.entry is not None:
             self._tx.put("ledger", codec.entry_to_item(change.entry), LedgerEntryModel.entry_id.does_not_exist())
 
@@ -277,15 +275,14 @@ class DeliveryWrite:
         delta: int,
         completion: float | None = None,
     ) -> None:
+        """Counts go on the user's own item, so no item is shared by everyone engaging with viral content."""
         shard = f"{content_key(self.platform, content_id)}#{shard_of(external_user_id, shards):02d}"
         actions: list[Action] = [getattr(ContentStatsModel, kind).add(delta)]
         if completion is not None:
             actions.append(ContentStatsModel.completion_sum.add(completion))
-        self._tx.update("stats", ContentStatsModel(shard, COUNTS), actions)
         if delta > 0:
-            self._tx.update(
-                "marker", ContentStatsModel(shard, f"user#{external_user_id}"), [ContentStatsModel.events.add(1)]
-            )
+            actions.append(ContentStatsModel.events.add(1))
+        self._tx.update("stats", ContentStatsModel(shard, f"user#{external_user_id}"), actions)
 
     def commit(self) -> None:
         free = WebhookDeliveryModel.delivery_id.does_not_exist() | (
@@ -302,7 +299,7 @@ def commit_unlink(platform: str, external_user_id: str, change: FanChange, chang
     """An operator's unlink: the link goes and the fan's profile forgets it, together."""
     tx = Transaction()
     tx.delete("link", LinkModel(link_id(platform, external_user_id)), LinkModel.fan_id == change.fan.fan_id)
-    tx.put("fan", codec.fan_to_item(change.fan, change_token), _fan_condition(change.previous_version))
+    tx.put("fan", codec.fan_to_item(change.fan, change_token), fan_condition(change.previous_version))
     try:
         tx.commit()
     except Cancelled as cancelled:

@@ -117,15 +117,15 @@ def fan_context(fan_id: str, reward_id: str | None, key: str | None) -> FanConte
             reward_f = tx.get(RewardModel, reward_id) if reward_id else None
             record_f = tx.get(IdempotencyModel, key) if key else None
         return FanContext(
-            _resolve(fan_f, codec.fan_from_item),
-            _resolve(reward_f, codec.reward_from_item) if reward_f else None,
-            _resolve(record_f, codec.record_from_item) if record_f else None,
+            resolve(fan_f, codec.fan_from_item),
+            resolve(reward_f, codec.reward_from_item) if reward_f else None,
+            resolve(record_f, codec.record_from_item) if record_f else None,
         )
 
     return with_retries(read)
 
 
-def _resolve(future: _ModelFuture[M], convert: Callable[[M], T]) -> T | None:
+def resolve(future: _ModelFuture[M], convert: Callable[[M], T]) -> T | None:
     try:
         return convert(future.get())
     except DoesNotExist:

@@ -21,14 +21,14 @@ from chalicelib.persistence.models import (
 from chalicelib.persistence.transaction import Cancelled, Transaction
 
 
-def _fan_condition(previous_version: int) -> Condition:
+def fan_condition(previous_version: int) -> Condition:
     if previous_version == 0:
         return FanModel.fan_id.does_not_exist()
     return FanModel.version == previous_version
 
 
 def _add_fan_change(tx: Transaction, change: FanChange, change_token: str | None = None) -> None:
-    tx.put("fan", codec.fan_to_item(change.fan, change_token), _fan_condition(change.previous_version))
+    tx.put("fan", codec.fan_to_item(change.fan, change_token), fan_condition(change.previous_version))
     if change.entry is not None:
         tx.put("ledger", codec.entry_to_item(change.entry), LedgerEntryModel.entry_id.does_not_exist())
 

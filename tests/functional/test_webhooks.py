@@ -71,6 +71,19 @@ def test_unlinked_engagement_counts_in_metrics_but_earns_nothing_until_linked(ap
     assert metrics["likes"] == 1 and metrics["unique_engaged"] == 1
 
 
+def test_metrics_add_up_over_many_users_across_shards(api, clock):
+    users = [f"viewer-{n}" for n in range(40)]  # enough to land in many of the stat shards
+    for user in users:
+        assert like(api, clock, user, "viral").status_code == 202
+    for user in users[:10]:
+        like(api, clock, user, "viral", kind="commented")
+        like(api, clock, user, "viral", kind="commented")
+    assert deliver(api, "engagement.unliked", {"content_id": "viral", "external_user_id": users[0],
+                                               "occurred_at": at(clock)}).status_code == 202
+    metrics = payload(api.call("GET", "/v1/admin/content/tiktok/viral", who="ops", admin=True))
+    assert (metrics["likes"], metrics["comments"], metrics["unique_engaged"]) == (39, 20, 40)
+
+
 def test_relinking_to_another_fan_needs_an_operator_unlink(api, clock):
     link(api, "fan-1", "tt-1")
     refused = deliver(api, "account.linked", {"external_user_id": "tt-1", "fan_id": "fan-2"})

@@ -33,10 +33,8 @@ TABLES: dict[str, dict[str, Any]] = {
 }
 # Every DynamoDB action the deployed code makes: Model.get and TransactGet (GetItem), transaction
 # puts, updates, deletes and condition checks (TransactWriteItems is authorised per item action),
-# Model.query and count (Query), the catalogue's scan (Scan), content-stats shards (BatchGetItem).
-# DescribeTable/CreateTable are local tooling only.
+# Model.query (Query), the catalogue's scan (Scan). DescribeTable/CreateTable are local tooling only.
 DYNAMODB_ACTIONS = {
-    "dynamodb:BatchGetItem",
     "dynamodb:ConditionCheckItem",
     "dynamodb:DeleteItem",
     "dynamodb:GetItem",
