@@ -23,7 +23,7 @@ from chalicelib.api.validation import (
 from chalicelib.domain.rewards import Reward
 from chalicelib.observability import logger, metrics, tracer, tracing_enabled
 from chalicelib.persistence import reads
-from chalicelib.services import adjustments, catalogue, checkins, profiles, redemptions, webhooks
+from chalicelib.services import adjustments, catalogue, checkins, linking, profiles, redemptions, webhooks
 from chalicelib.settings import get_settings
 
 app = ThreadSafeChalice(app_name="fan-engagement", configure_logs=False)
@@ -209,7 +209,7 @@ def webhook(call: Call, platform: str) -> Response:
 
 @api.route(SPECS["unlink"])
 def unlink(call: Call, platform: str, external_user_id: str) -> Response:
-    fan_id = webhooks.unlink(validated_id(platform, "platform"), validated_fan_id(external_user_id), call.now)
+    fan_id = linking.unlink(validated_id(platform, "platform"), validated_fan_id(external_user_id), call.now)
     return json_response(schemas.Unlinked(platform, external_user_id, fan_id))
 
 

@@ -12,7 +12,7 @@ from chalicelib.api.webhook_auth import InvalidSignature, secrets_for, verify
 from chalicelib.domain.errors import DomainError
 from chalicelib.domain.platform_events import DATA_TYPES, Envelope
 from chalicelib.observability import logger
-from chalicelib.services.webhooks import Delivery
+from chalicelib.services.deliveries import Delivery
 from chalicelib.settings import get_settings
 
 
