@@ -12,7 +12,7 @@ from chalicelib.domain.platform_events import AccountLinked
 from chalicelib.observability import count
 from chalicelib.persistence import platform, reads
 from chalicelib.persistence.conflicts import LinkChanged, OldLinkGone, StaleFan
-from chalicelib.services import identity_cache
+from chalicelib.services import fan_cache, identity_cache
 from chalicelib.services.deliveries import Delivery, Result, attempts, fan_state, new_write
 from chalicelib.settings import get_settings
 
@@ -35,11 +35,14 @@ def link(delivery: Delivery, data: AccountLinked, now: datetime) -> Result:
         write = new_write(delivery, now)
         write.link(data.external_user_id, data.fan_id)
         token = uuid.uuid4().hex
+        linked = fan
         if previous != data.external_user_id:
             if previous is not None:
                 write.unlink(previous, data.fan_id)
             accounts = {**fan.linked_accounts, delivery.platform: data.external_user_id}
-            write.fan(fans.touch(fan, replace(fan, linked_accounts=accounts), now), token)
+            change = fans.touch(fan, replace(fan, linked_accounts=accounts), now)
+            write.fan(change, token)
+            linked = change.fan
         try:
             write.commit()
         except LinkChanged:
@@ -53,6 +56,7 @@ def link(delivery: Delivery, data: AccountLinked, now: datetime) -> Result:
             state["fan"] = reads.fan(data.fan_id) or fans.Fan(data.fan_id)
             return None
         identity_cache.remember_link(delivery.platform, data.external_user_id, data.fan_id)
+        fan_cache.remember(linked)  # the fan's first engagement usually follows at once
         if previous and previous != data.external_user_id:
             identity_cache.forget_link(delivery.platform, previous)
         count("AccountsLinked")
