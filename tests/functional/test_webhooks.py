@@ -229,6 +229,34 @@ def test_bad_signature_is_401_and_writes_nothing(api, clock):
     assert snapshot() == before
 
 
+def test_logs_never_carry_secrets_signatures_or_bodies(api, clock, monkeypatch):
+    import io
+    import logging
+
+    from chalicelib.observability import logger
+    from tests.support import TIKTOK_SECRETS
+
+    captured = io.StringIO()
+    for handler in logger.handlers:
+        if isinstance(handler, logging.StreamHandler):
+            monkeypatch.setattr(handler, "stream", captured)
+    level = logger.log_level
+    logger.setLevel(logging.DEBUG)
+    try:
+        body = b'{"type": "account.linked", "data": {"external_user_id": "secret-user", "fan_id": "f"}}'
+        good = signed(body, "msg_ok", clock.now)
+        bad = {**good, "webhook-signature": "v1,bm90LXRoZS1yaWdodC1zaWduYXR1cmUtYXQtYWxsLi4u"}
+        assert api.client.http.request("POST", "/v1/webhooks/tiktok", headers=bad, body=body).status_code == 401
+        assert api.client.http.request("POST", "/v1/webhooks/tiktok", headers=good, body=body).status_code == 202
+    finally:
+        logger.setLevel(level)
+    output = captured.getvalue()
+    assert "webhook rejected" in output  # the capture works, and the refusal is explained
+    for secret_material in (*TIKTOK_SECRETS, good["webhook-signature"], bad["webhook-signature"], "secret-user"):
+        assert secret_material not in output
+        assert secret_material.removeprefix("whsec_").removeprefix("v1,") not in output
+
+
 def test_rotated_secret_still_accepted(api, clock):
     from tests.support import TIKTOK_SECRETS
 
