@@ -34,7 +34,7 @@ cfn: install
 	$(VENV)/bin/cfn-lint build/sam/sam.json
 
 openapi: install
-	$(PY) -m chalicelib.api.openapi > docs/openapi.json
+	$(PY) -m tools.openapi
 
 token: install
 	@$(PY) -m tools.devtokens $(FAN) $(if $(ADMIN),--admin)

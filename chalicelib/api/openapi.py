@@ -1,6 +1,6 @@
 """The OpenAPI 3.1 document, generated from the route table and the msgspec schemas.
 
-`python -m chalicelib.api.openapi > docs/openapi.json` refreshes the checked-in copy; a test
+`make openapi` (tools/openapi.py) refreshes the checked-in copy; a test
 fails when the copy, the live routes or the error catalogue drift apart.
 """
 
@@ -113,12 +113,3 @@ def document(operations: list[tuple[str, RouteSpec]], version: str) -> dict[str,
 def render(operations: list[tuple[str, RouteSpec]], version: str) -> str:
     return json.dumps(document(operations, version), indent=2, sort_keys=False) + "\n"
 
-
-def main() -> None:
-    import app
-
-    print(render(app.api.operations, app.OPENAPI_VERSION), end="")
-
-
-if __name__ == "__main__":
-    main()
