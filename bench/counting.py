@@ -57,11 +57,3 @@ def recording() -> Iterator[RequestLog]:
     finally:
         unregister_hook(EVENT, log)
 
-
-def clear_caches() -> None:
-    """Forget every per-process cache, as a new Lambda container would ("cold")."""
-    from chalicelib.services import catalogue, fan_cache, identity_cache
-
-    fan_cache.clear()
-    catalogue.clear()
-    identity_cache.clear()

@@ -68,13 +68,11 @@ def fresh_aws() -> Iterator[None]:
     from moto import mock_aws
 
     from chalicelib.persistence import tables
-    from chalicelib.services import catalogue, fan_cache, identity_cache
+    from chalicelib.services import caches
 
     with mock_aws():
         tables.create_all()
-        fan_cache.clear()
-        catalogue.clear()
-        identity_cache.clear()
+        caches.clear_all()
         yield
 
 

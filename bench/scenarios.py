@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from bench.counting import clear_caches, recording
+from bench.counting import recording
 from bench.driver import Driver, status_of
 
 
@@ -53,7 +53,9 @@ class _Group:
         before: Callable[[], None] | None = None,
         note: str = "",
     ) -> None:
-        (before or (clear_caches if state == "cold" else _nothing))()
+        from chalicelib.services import caches  # after bench.environment has set the settings
+
+        (before or (caches.clear_all if state == "cold" else _nothing))()
         with recording() as log:
             response = action()
         got = status_of(response)

@@ -70,13 +70,11 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 @pytest.fixture
 def aws() -> Iterator[None]:
     from chalicelib.persistence import tables
-    from chalicelib.services import catalogue, fan_cache, identity_cache
+    from chalicelib.services import caches
 
     with mock_aws():
         tables.create_all()
-        fan_cache.clear()
-        catalogue.clear()
-        identity_cache.clear()
+        caches.clear_all()
         yield
 
 
