@@ -13,7 +13,7 @@ from chalicelib.observability import count
 from chalicelib.persistence import platform
 from chalicelib.persistence.conflicts import EngagementTaken, LinkChanged, StaleFan
 from chalicelib.services import identity_cache
-from chalicelib.services.deliveries import Delivery, Result, actor, attempts, commit, fan_state, iso, new_write
+from chalicelib.services.deliveries import Delivery, Result, actor, attempts, commit, fan_state, new_write
 from chalicelib.services.engagements import reverse
 from chalicelib.settings import get_settings
 
@@ -46,7 +46,7 @@ def publish(delivery: Delivery, data: ContentPublished, now: datetime) -> Result
                 "published",
                 fan.fan_id,
                 decision.points,
-                iso(data.published_at),
+                data.published_at.isoformat(),
             )
         try:
             write.commit()

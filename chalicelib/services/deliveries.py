@@ -26,10 +26,6 @@ class Delivery:
     type: str
 
 
-def iso(instant: datetime) -> str:
-    return instant.astimezone().isoformat() if instant.tzinfo is None else instant.isoformat()
-
-
 def attempts(step: Callable[[], Result | None]) -> Result:
     """Run a delivery step until it settles; each retry starts from what its conflict showed.
 

@@ -14,7 +14,7 @@ from chalicelib.observability import count, logger
 from chalicelib.persistence import platform
 from chalicelib.persistence.conflicts import EngagementTaken, LinkChanged, StaleFan
 from chalicelib.services import fan_cache, identity_cache
-from chalicelib.services.deliveries import Delivery, Result, actor, attempts, fan_state, iso, new_write
+from chalicelib.services.deliveries import Delivery, Result, actor, attempts, fan_state, new_write
 from chalicelib.settings import get_settings
 
 
@@ -25,9 +25,9 @@ def engage(delivery: Delivery, kind: engagement.Kind, data: Engaged, now: dateti
     if acting is None:
         return "duplicate"
     fan = fan_state(acting.fan_id) if acting.fan_id else None
-    state: dict[str, object] = {"fan": fan, "fan_id": acting.fan_id, "repeat_like": False}
+    state: dict[str, object] = {"fan": fan, "repeat_like": False}
     ref = f"{delivery.platform}:{kind}:{data.content_id}"
-    occurred = iso(data.occurred_at)
+    occurred = data.occurred_at.isoformat()
 
     def step() -> Result | None:
         fan = cast(fans.Fan | None, state["fan"])
@@ -38,7 +38,7 @@ def engage(delivery: Delivery, kind: engagement.Kind, data: Engaged, now: dateti
             return "accepted"
         completion = data.completion if kind == "viewed" else None
         write.stats(data.content_id, data.external_user_id, settings.content_stat_shards, kind, 1, completion)
-        decision = None
+        decision, change = None, None
         if fan is not None:
             decision = engagement.decide(
                 fan,
@@ -75,10 +75,9 @@ def engage(delivery: Delivery, kind: engagement.Kind, data: Engaged, now: dateti
         except EngagementTaken:
             state["repeat_like"] = True
             return None
-        if fan is not None and decision is not None:
-            change_fan = engagement.apply(fan, kind, decision, ref, now, settings.community_time_zone)
-            if change_fan is not None:
-                fan_cache.remember(change_fan.fan)
+        if change is not None:
+            fan_cache.remember(change.fan)
+        if decision is not None:
             count("PointsAwarded", decision.points, kind=kind)
             if decision.reason == "capped":
                 count("EngagementCapped", kind=kind)
@@ -133,5 +132,5 @@ def reverse(
 
 def unlike(delivery: Delivery, data: Engaged, now: datetime) -> Result:
     return reverse(
-        delivery, "liked", data.content_id, data.external_user_id, iso(data.occurred_at), now, lambda write: None
+        delivery, "liked", data.content_id, data.external_user_id, data.occurred_at.isoformat(), now, lambda write: None
     )
