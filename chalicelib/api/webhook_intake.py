@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 import msgspec
 
@@ -14,6 +15,8 @@ from chalicelib.domain.platform_events import DATA_TYPES, Envelope
 from chalicelib.observability import logger
 from chalicelib.services.deliveries import Delivery
 from chalicelib.settings import get_settings
+
+T = TypeVar("T")
 
 
 class UnknownPlatform(DomainError):
@@ -30,7 +33,7 @@ class Intake:
     data: object
 
 
-def _decode(kind: type[object], raw: bytes, where: str) -> object:
+def _decode(kind: type[T], raw: bytes, where: str) -> T:
     try:
         return msgspec.json.decode(raw, type=kind)
     except msgspec.ValidationError as exc:
@@ -56,7 +59,6 @@ def verified(call: Call, platform: str) -> Intake:
     if len(webhook_id) > 256:
         raise ValidationFailed("webhook-id is too long", [{"field": "webhook-id", "message": "at most 256 characters"}])
     envelope = _decode(Envelope, body, "body")
-    assert isinstance(envelope, Envelope)
     kind = DATA_TYPES.get(envelope.type)
-    data = _decode(kind, msgspec.json.encode(envelope.data), "data") if kind else envelope.data
+    data: object = _decode(kind, msgspec.json.encode(envelope.data), "data") if kind else envelope.data
     return Intake(Delivery(platform, webhook_id, envelope.type), data)
