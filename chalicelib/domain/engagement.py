@@ -2,6 +2,10 @@
 
 Rules are data (`EngagementRules`, from settings). Caps count in the fan's local day of
 `occurred_at`, not of arrival, so late or reordered deliveries land in the right day.
+
+An award can be deferred: when the fan's state is unknown, the event is appended to the fan's
+pending list without reading the fan, and `settle` decides it later, in order, exactly as
+`decide` and `apply` would have at the time.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ Kind = Literal["liked", "commented", "shared", "viewed", "published"]
 KINDS: tuple[Kind, ...] = ("liked", "commented", "shared", "viewed", "published")
 Reason = Literal["earned", "capped", "self", "low_completion", "too_old", "in_future", "unpriced"]
 COUNT_RETENTION_DAYS = 10
+MAX_PENDING = 25  # deferred awards per fan before a deferral reads the fan instead; keeps writes small
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,33 @@ def counts_key(day: date, kind: str) -> str:
     return f"{day.isoformat()}|{kind}"
 
 
+@dataclass(frozen=True)
+class PendingAward:
+    """An event earning for a fan whose state was not read; decided by `settle`."""
+
+    kind: Kind
+    occurred_at: datetime
+    at: datetime
+    ref: str
+    self_engagement: bool
+    completion: float | None
+
+
+def refusal(
+    kind: Kind, occurred_at: datetime, now: datetime, rules: EngagementRules, completion: float | None
+) -> Decision | None:
+    """The reasons an event earns nothing whatever the fan's state; None when it may earn."""
+    if occurred_at > now + timedelta(minutes=rules.max_clock_skew_minutes):
+        return Decision(0, "in_future")
+    if occurred_at < now - timedelta(days=rules.max_age_days):
+        return Decision(0, "too_old")
+    if kind == "viewed" and (completion is None or completion < rules.min_view_completion):
+        return Decision(0, "low_completion")
+    if rules.points.get(kind, 0) <= 0:
+        return Decision(0, "unpriced")
+    return None
+
+
 def decide(
     fan: fans.Fan,
     kind: Kind,
@@ -62,15 +94,10 @@ def decide(
     completion: float | None = None,
 ) -> Decision:
     """Decide the award for one event by a linked fan, in the fan's local day of `occurred_at`."""
-    if occurred_at > now + timedelta(minutes=rules.max_clock_skew_minutes):
-        return Decision(0, "in_future")
-    if occurred_at < now - timedelta(days=rules.max_age_days):
-        return Decision(0, "too_old")
-    if kind == "viewed" and (completion is None or completion < rules.min_view_completion):
-        return Decision(0, "low_completion")
-    points = rules.points.get(kind, 0)
-    if points <= 0:
-        return Decision(0, "unpriced")
+    refused = refusal(kind, occurred_at, now, rules, completion)
+    if refused is not None:
+        return refused
+    points = rules.points[kind]
     day = days.local_day(occurred_at, fan.zone_or(community_zone))
     if self_engagement:
         return Decision(0, "self", day)
@@ -94,6 +121,38 @@ def apply(
     counted = replace(fan, engagement_counts=counts)
     label = ref if decision.reason == "earned" else f"{ref} ({decision.reason})"
     return fans.credit(counted, decision.points, "engagement", label, now, community_zone, base=fan, always_record=True)
+
+
+def settle(base: fans.Fan, pending: tuple[PendingAward, ...], community_zone: str, rules: EngagementRules) -> fans.Fan:
+    """The fan after its pending awards, each with its ledger entry in `settling`.
+
+    `base` is the stored state without them: every append bumped the stored version by one, so
+    each award here takes the next version, and the result carries the stored version.
+    """
+    fan, entries = base, list(base.settling)
+    for award in pending:
+        decision = decide(
+            fan,
+            award.kind,
+            award.occurred_at,
+            award.at,
+            community_zone,
+            rules,
+            self_engagement=award.self_engagement,
+            completion=award.completion,
+        )
+        change = apply(fan, award.kind, decision, award.ref, award.at, community_zone)
+        if change is None:
+            change = fans.touch(fan, fan, award.at)
+        if change.entry is not None:
+            entries.append(change.entry)
+        fan = change.fan
+    return replace(fan, settling=tuple(entries))
+
+
+def award_labels(ref: str) -> frozenset[str]:
+    """The ledger refs an award under `ref` may carry, whatever it was decided."""
+    return frozenset({ref, *(f"{ref} ({reason})" for reason in ("capped", "self"))})
 
 
 def reverse(fan: fans.Fan, points: int, ref: str, now: datetime) -> tuple[fans.FanChange, int]:

@@ -34,6 +34,11 @@ class LedgerEntry:
 
 @dataclass(frozen=True)
 class Fan:
+    """`settling`: deferred engagement awards counted in this state but not yet in the ledger table.
+
+    The next write of the fan puts them there (see `engagement.settle`).
+    """
+
     fan_id: str
     time_zone: str | None = None
     time_zone_changed_at: datetime | None = None
@@ -50,6 +55,7 @@ class Fan:
     linked_accounts: dict[str, str] = field(default_factory=dict)
     version: int = 0
     created_at: datetime | None = None
+    settling: tuple[LedgerEntry, ...] = ()
 
     @property
     def stored(self) -> bool:
@@ -61,11 +67,15 @@ class Fan:
 
 @dataclass(frozen=True)
 class FanChange:
-    """The state to write, guarded by `previous_version`, and the ledger entry written with it."""
+    """The state to write, guarded by `previous_version`, and the ledger entries written with it.
+
+    `settled` are earlier deferred awards (see `Fan.settling`) that this write puts in the ledger.
+    """
 
     fan: Fan
     previous_version: int
     entry: LedgerEntry | None
+    settled: tuple[LedgerEntry, ...] = ()
 
 
 def entry_id_for(version: int) -> str:
@@ -77,17 +87,20 @@ def _commit(
     before: Fan, after: Fan, now: datetime, delta: int, kind: LedgerKind, ref: str, always_record: bool = False
 ) -> FanChange:
     version = before.version + 1
-    fan = replace(after, version=version, created_at=before.created_at or now)
+    fan = replace(after, version=version, created_at=before.created_at or now, settling=())
     entry = None
     if delta != 0 or always_record or kind == "checkin":
         entry = LedgerEntry(before.fan_id, entry_id_for(version), now, delta, fan.balance, kind, ref)
-    return FanChange(fan, before.version, entry)
+    return FanChange(fan, before.version, entry, before.settling)
 
 
 def touch(before: Fan, after: Fan, now: datetime) -> FanChange:
     """A change with no balance effect (profile fields), still version-guarded."""
     return FanChange(
-        replace(after, version=before.version + 1, created_at=before.created_at or now), before.version, None
+        replace(after, version=before.version + 1, created_at=before.created_at or now, settling=()),
+        before.version,
+        None,
+        before.settling,
     )
 
 

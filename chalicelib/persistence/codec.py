@@ -7,6 +7,7 @@ from typing import Any
 
 from pynamodb.attributes import MapAttribute
 
+from chalicelib.domain import engagement
 from chalicelib.domain.fan import Fan, LedgerEntry
 from chalicelib.domain.idempotency import IdempotencyRecord
 from chalicelib.domain.rewards import Redemption, Reward
@@ -14,9 +15,11 @@ from chalicelib.persistence.models import (
     FanModel,
     IdempotencyModel,
     LedgerEntryModel,
+    PendingAwardAttribute,
     RedemptionModel,
     RewardModel,
 )
+from chalicelib.settings import get_settings
 
 
 def _raw_map(attr: MapAttribute[str, Any] | None) -> dict[str, Any]:
@@ -28,6 +31,38 @@ def _int_map(attr: MapAttribute[str, Any] | None) -> dict[str, int]:
 
 
 def fan_from_item(item: FanModel) -> Fan:
+    """The fan as it stands: the stored state with its pending awards settled (not yet written)."""
+    pending = tuple(pending_from_attribute(a) for a in item.pending or [])
+    base = _stored_fan(item, int(item.version) - len(pending))
+    if not pending:
+        return base
+    settings = get_settings()
+    return engagement.settle(base, pending, settings.community_time_zone, settings.engagement_rules)
+
+
+def pending_from_attribute(attr: PendingAwardAttribute) -> engagement.PendingAward:
+    return engagement.PendingAward(
+        kind=attr.kind,  # type: ignore[arg-type]
+        occurred_at=attr.occurred_at,
+        at=attr.at,
+        ref=attr.ref,
+        self_engagement=bool(attr.self_engagement),
+        completion=float(attr.completion) if attr.completion is not None else None,
+    )
+
+
+def pending_to_attribute(award: engagement.PendingAward) -> PendingAwardAttribute:
+    return PendingAwardAttribute(
+        kind=award.kind,
+        occurred_at=award.occurred_at,
+        at=award.at,
+        ref=award.ref,
+        self_engagement=award.self_engagement,
+        completion=award.completion,
+    )
+
+
+def _stored_fan(item: FanModel, version: int) -> Fan:
     return Fan(
         fan_id=item.fan_id,
         time_zone=item.time_zone,
@@ -43,7 +78,7 @@ def fan_from_item(item: FanModel) -> Fan:
         redeemed=_int_map(item.redeemed),
         engagement_counts=_int_map(item.engagement_counts),
         linked_accounts={str(k): str(v) for k, v in _raw_map(item.linked_accounts).items()},
-        version=int(item.version),
+        version=version,
         created_at=item.created_at,
     )
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
     MapAttribute,
     NumberAttribute,
     TTLAttribute,
@@ -23,6 +25,17 @@ class _Meta:
     region = _settings.region
     billing_mode = "PAY_PER_REQUEST"
     max_retry_attempts = 2
+
+
+class PendingAwardAttribute(MapAttribute[str, Any]):
+    """An engagement award appended without reading the fan; see `engagement.PendingAward`."""
+
+    kind = UnicodeAttribute()
+    occurred_at = UTCDateTimeAttribute()
+    at = UTCDateTimeAttribute()
+    ref = UnicodeAttribute()
+    self_engagement = BooleanAttribute()
+    completion = NumberAttribute(null=True)
 
 
 class FanModel(Model):
@@ -52,6 +65,7 @@ class FanModel(Model):
     change_token = UnicodeAttribute(null=True)
     engagement_counts: MapAttribute[str, Any] = MapAttribute(null=True)
     linked_accounts: MapAttribute[str, Any] = MapAttribute(null=True)
+    pending = ListAttribute(of=PendingAwardAttribute, null=True)
 
 
 class LedgerEntryModel(Model):
@@ -177,7 +191,11 @@ class ContentModel(Model):
 
 
 class EngagementModel(Model):
-    """A reversible action (a like, a publication) and the points it earned, so it can be undone once."""
+    """A reversible action (a like, a publication) and the points it earned, so it can be undone once.
+
+    `deferred` means the award went to the fan's pending list, so `points` is what it could earn;
+    what it did earn is in the fan's ledger under the action's ref.
+    """
 
     class Meta(_Meta):
         table_name = _settings.table_name("engagements")
@@ -187,6 +205,7 @@ class EngagementModel(Model):
     points = NumberAttribute()
     occurred_at = UnicodeAttribute()
     reversed_at = UnicodeAttribute(null=True)
+    deferred = BooleanAttribute(null=True)
 
 
 class ContentStatsModel(Model):

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.condition import size
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactGet
 
-from chalicelib.domain.fan import FanChange
+from chalicelib.domain.engagement import PendingAward
+from chalicelib.domain.fan import Fan, FanChange
 from chalicelib.persistence import codec
 from chalicelib.persistence.conflicts import raise_for
 from chalicelib.persistence.connection import transaction_connection
@@ -22,13 +24,13 @@ from chalicelib.persistence.models import (
     ContentModel,
     ContentStatsModel,
     EngagementModel,
-    LedgerEntryModel,
+    FanModel,
     LinkModel,
     WebhookDeliveryModel,
 )
 from chalicelib.persistence.reads import resolve
 from chalicelib.persistence.transaction import Cancelled, Transaction, with_retries
-from chalicelib.persistence.writes import fan_condition
+from chalicelib.persistence.writes import add_fan_change
 
 
 def delivery_id(platform: str, webhook_id: str) -> str:
@@ -66,6 +68,7 @@ class Engagement:
     points: int
     occurred_at: str
     reversed: bool
+    deferred: bool
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ class DeliveryContext:
     duplicate: bool
     linked_fan: str | None
     content: Content | None
+    fan: Fan | None
 
 
 def _content(item: ContentModel) -> Content:
@@ -80,20 +84,31 @@ def _content(item: ContentModel) -> Content:
 
 
 def delivery_context(
-    platform: str, webhook_id: str, external_user_id: str | None, content_id: str | None, now: datetime
+    platform: str,
+    webhook_id: str,
+    now: datetime,
+    *,
+    link_of: str | None = None,
+    content_id: str | None = None,
+    fan_id: str | None = None,
 ) -> DeliveryContext:
-    """Dedupe record, link and content in one consistent request (TransactGetItems)."""
+    """Dedupe record and whichever of link, content and fan are asked for, in one consistent request."""
 
     def read() -> DeliveryContext:
         with TransactGet(connection=transaction_connection()) as tx:
             delivery_f = tx.get(WebhookDeliveryModel, delivery_id(platform, webhook_id))
-            link_f = tx.get(LinkModel, link_id(platform, external_user_id)) if external_user_id else None
+            link_f = tx.get(LinkModel, link_id(platform, link_of)) if link_of else None
             content_f = tx.get(ContentModel, content_key(platform, content_id)) if content_id else None
+            fan_f = tx.get(FanModel, fan_id) if fan_id else None
         delivery = resolve(delivery_f, lambda item: item)
         link = resolve(link_f, lambda item: item) if link_f else None
-        content = resolve(content_f, _content) if content_f else None
         duplicate = delivery is not None and float(delivery.expires_at) > now.timestamp()
-        return DeliveryContext(duplicate, link.fan_id if link else None, content)
+        return DeliveryContext(
+            duplicate,
+            link.fan_id if link else None,
+            resolve(content_f, _content) if content_f else None,
+            resolve(fan_f, codec.fan_from_item) if fan_f else None,
+        )
 
     return with_retries(read)
 
@@ -116,7 +131,9 @@ def engagement(platform: str, content_id: str, external_user_id: str, kind: str)
             )
         except DoesNotExist:
             return None
-        return Engagement(item.fan_id, int(item.points), item.occurred_at, item.reversed_at is not None)
+        return Engagement(
+            item.fan_id, int(item.points), item.occurred_at, item.reversed_at is not None, bool(item.deferred)
+        )
 
     return with_retries(read)
 
@@ -179,9 +196,22 @@ class DeliveryWrite:
     def fan(self, change: FanChange, change_token: str) -> None:
         self._delivery.fan_id = change.fan.fan_id
         self._delivery.points = change.entry.delta if change.entry else 0
-        self._tx.put("fan", codec.fan_to_item(change.fan, change_token), fan_condition(change.previous_version))
-        if change.entry is not None:
-            self._tx.put("ledger", codec.entry_to_item(change.entry), LedgerEntryModel.entry_id.does_not_exist())
+        add_fan_change(self._tx, change, change_token)
+
+    def defer_award(self, fan_id: str, award: PendingAward, max_pending: int) -> None:
+        """Append to the fan's pending awards without having read the fan (see engagement.settle).
+
+        The version bump makes any write based on an earlier read fail and re-read, so that no
+        write can drop the appended award. A missing fan or a full list fails and is read instead.
+        """
+        self._delivery.fan_id = fan_id
+        appended = (FanModel.pending | []).append([codec.pending_to_attribute(award)])
+        self._tx.update(
+            "fan",
+            FanModel(fan_id),
+            [FanModel.pending.set(appended), FanModel.version.add(1)],
+            FanModel.fan_id.exists() & (FanModel.pending.does_not_exist() | (size(FanModel.pending) < max_pending)),
+        )
 
     def guard_link(self, external_user_id: str, fan_id: str) -> None:
         """The cached link must still hold when the points land."""
@@ -228,7 +258,14 @@ class DeliveryWrite:
         self._tx.update("content", ContentModel(content_key(self.platform, content_id)), actions)
 
     def engagement(
-        self, content_id: str, external_user_id: str, kind: str, fan_id: str | None, points: int, occurred_at: str
+        self,
+        content_id: str,
+        external_user_id: str,
+        kind: str,
+        fan_id: str | None,
+        points: int,
+        occurred_at: str,
+        deferred: bool = False,
     ) -> None:
         """Record a reversible action; refused while an earlier one is active or a later undo exists."""
         item = EngagementModel(
@@ -236,6 +273,7 @@ class DeliveryWrite:
             fan_id=fan_id,
             points=points,
             occurred_at=occurred_at,
+            deferred=deferred or None,
         )
         free = EngagementModel.engagement_key.does_not_exist() | (
             EngagementModel.reversed_at.exists() & (EngagementModel.occurred_at < occurred_at)
@@ -299,7 +337,7 @@ def commit_unlink(platform: str, external_user_id: str, change: FanChange, chang
     """An operator's unlink: the link goes and the fan's profile forgets it, together."""
     tx = Transaction()
     tx.delete("link", LinkModel(link_id(platform, external_user_id)), LinkModel.fan_id == change.fan.fan_id)
-    tx.put("fan", codec.fan_to_item(change.fan, change_token), fan_condition(change.previous_version))
+    add_fan_change(tx, change, change_token)
     try:
         tx.commit()
     except Cancelled as cancelled:

@@ -133,24 +133,43 @@ def resolve(future: _ModelFuture[M], convert: Callable[[M], T]) -> T | None:
 
 
 def ledger_page(fan_id: str, limit: int, cursor: str | None) -> Page[LedgerEntry]:
-    """Newest first; the cursor is the last entry id shown, so it cannot reach another fan."""
-    start = None
-    if cursor is not None:
-        start = {"fan_id": {"S": fan_id}, "entry_id": {"S": _decode_cursor(cursor, "le:")}}
+    """Newest first; the cursor is the last entry id shown, so it cannot reach another fan.
+
+    Deferred awards not yet in the table are the newest entries; they come from the fan, read
+    first so that one settled in between shows once (from the table) rather than not at all.
+    """
+    before = _decode_cursor(cursor, "le:") if cursor is not None else None
+    start = {"fan_id": {"S": fan_id}, "entry_id": {"S": before}} if before is not None else None
 
     def read() -> Page[LedgerEntry]:
-        items = list(
-            LedgerEntryModel.query(
-                fan_id,
-                scan_index_forward=False,
-                limit=limit + 1,
-                page_size=limit + 1,
-                last_evaluated_key=start,
-            )
+        current = fan(fan_id)
+        settling = [e for e in reversed(current.settling if current else ()) if before is None or e.entry_id < before]
+        items = LedgerEntryModel.query(
+            fan_id,
+            scan_index_forward=False,
+            limit=limit + 1,
+            page_size=limit + 1,
+            last_evaluated_key=start,
+            consistent_read=True,
         )
-        entries = [codec.entry_from_item(i) for i in items[:limit]]
-        more = len(items) > limit
+        stored = [codec.entry_from_item(i) for i in items]
+        shown = {e.entry_id for e in stored}
+        entries = [e for e in settling if e.entry_id not in shown] + stored
+        more = len(entries) > limit
+        entries = entries[:limit]
         return Page(entries, _encode_cursor("le:" + entries[-1].entry_id) if more else None)
+
+    return with_retries(read)
+
+
+def newest_entry(fan_id: str, refs: frozenset[str]) -> LedgerEntry | None:
+    """The fan's newest ledger entry under one of `refs` (rare: undoing a deferred award)."""
+
+    def read() -> LedgerEntry | None:
+        query = LedgerEntryModel.query(
+            fan_id, filter_condition=LedgerEntryModel.ref.is_in(*refs), scan_index_forward=False, consistent_read=True
+        )
+        return next((codec.entry_from_item(item) for item in query), None)
 
     return with_retries(read)
 

@@ -27,10 +27,11 @@ def fan_condition(previous_version: int) -> Condition:
     return FanModel.version == previous_version
 
 
-def _add_fan_change(tx: Transaction, change: FanChange, change_token: str | None = None) -> None:
+def add_fan_change(tx: Transaction, change: FanChange, change_token: str | None = None) -> None:
+    """The fan's new state with its ledger entry, and the deferred awards it settles (its put clears them)."""
     tx.put("fan", codec.fan_to_item(change.fan, change_token), fan_condition(change.previous_version))
-    if change.entry is not None:
-        tx.put("ledger", codec.entry_to_item(change.entry), LedgerEntryModel.entry_id.does_not_exist())
+    for entry in (*change.settled, *([change.entry] if change.entry else [])):
+        tx.put("ledger", codec.entry_to_item(entry), LedgerEntryModel.entry_id.does_not_exist())
 
 
 def _add_record(tx: Transaction, record: IdempotencyRecord | None, now: datetime) -> None:
@@ -52,7 +53,7 @@ def commit_fan_change(
 ) -> None:
     """A fan's state with its ledger entry (check-in, adjustment, profile change)."""
     tx = Transaction()
-    _add_fan_change(tx, change, change_token)
+    add_fan_change(tx, change, change_token)
     _add_record(tx, record, now)
     _commit(tx)
 
@@ -60,7 +61,7 @@ def commit_fan_change(
 def commit_redemption(plan: RedemptionPlan, record: IdempotencyRecord | None, now: datetime) -> None:
     """Debit, ledger entry, stock and the redemption in one transaction: all or nothing."""
     tx = Transaction()
-    _add_fan_change(tx, plan.change)
+    add_fan_change(tx, plan.change)
     tx.put("redemption", codec.redemption_to_item(plan.redemption), RedemptionModel.redemption_id.does_not_exist())
     quantity = plan.redemption.quantity
     reward_key = RewardModel(plan.reward.reward_id)
@@ -79,7 +80,7 @@ def commit_cancellation(
 ) -> None:
     """Refund, ledger entry, returned stock and the status change in one transaction."""
     tx = Transaction()
-    _add_fan_change(tx, change)
+    add_fan_change(tx, change)
     tx.update(
         "redemption",
         RedemptionModel(cancelled.redemption_id),

@@ -6,61 +6,55 @@ import uuid
 from datetime import datetime
 from typing import cast
 
-from chalicelib.domain import engagement
 from chalicelib.domain import fan as fans
 from chalicelib.domain.platform_events import ContentDeleted, ContentFlagged, ContentPublished
 from chalicelib.observability import count
 from chalicelib.persistence import platform
 from chalicelib.persistence.conflicts import EngagementTaken, LinkChanged, StaleFan
-from chalicelib.services import identity_cache
-from chalicelib.services.deliveries import Delivery, Result, actor, attempts, commit, fan_state, new_write
+from chalicelib.services import awards, identity_cache
+from chalicelib.services.deliveries import Delivery, Result, actor, attempts, commit, new_write
 from chalicelib.services.engagements import reverse
-from chalicelib.settings import get_settings
 
 
 def publish(delivery: Delivery, data: ContentPublished, now: datetime) -> Result:
     """Fan-made content: remember its author (for self-engagement), award the author if linked."""
-    settings = get_settings()
     acting = actor(delivery, data.external_user_id, data.content_id, now)
     if acting is None:
         return "duplicate"
-    state: dict[str, object] = {"fan": fan_state(acting.fan_id) if acting.fan_id else None, "republished": False}
+    state: dict[str, object] = {"fan_id": acting.fan_id, "fan": acting.fan, "republished": False}
     ref = f"{delivery.platform}:published:{data.content_id}"
 
     def step() -> Result | None:
-        fan = cast(fans.Fan | None, state["fan"])
+        fan_id, fan = cast(str | None, state["fan_id"]), cast(fans.Fan | None, state["fan"])
         write = new_write(delivery, now)
         write.content_published(data.content_id, data.external_user_id, data.published_at, data.title)
         token = uuid.uuid4().hex
-        if fan is not None and not state["republished"] and acting.author in (None, data.external_user_id):
-            decision = engagement.decide(
-                fan, "published", data.published_at, now, settings.community_time_zone, settings.engagement_rules
+        if fan_id is not None and not state["republished"] and acting.author in (None, data.external_user_id):
+            award = awards.add(
+                write, fan_id, fan, "published", data.published_at, now, ref, data.external_user_id, token
             )
-            change = engagement.apply(fan, "published", decision, ref, now, settings.community_time_zone)
-            if change is not None:
-                write.fan(change, token)
-                write.guard_link(data.external_user_id, fan.fan_id)
             write.engagement(
                 data.content_id,
                 data.external_user_id,
                 "published",
-                fan.fan_id,
-                decision.points,
+                fan_id,
+                award.points,
                 data.published_at.isoformat(),
+                deferred=award.deferred,
             )
         try:
             write.commit()
         except StaleFan as stale:
             if stale.written_by(token):
                 return "accepted"
-            state["fan"] = stale.current
+            state["fan"] = stale.current or fans.Fan(fan_id or "")
             return None
         except EngagementTaken:
             state["republished"] = True
             return None
         except LinkChanged:
             identity_cache.forget_link(delivery.platform, data.external_user_id)
-            state["fan"] = None
+            state["fan_id"], state["fan"] = None, None
             return None
         identity_cache.remember_author(delivery.platform, data.content_id, data.external_user_id)
         count("ContentPublished")

@@ -64,22 +64,41 @@ def commit(write: platform.DeliveryWrite, extra: Callable[[platform.DeliveryWrit
 
 @dataclass
 class Actor:
-    """Who did it (if linked), and the content's author, learned from cache or one consistent read."""
+    """Who did it (if linked), the content's author, and the fan's state when known without a second read.
+
+    `fan` is None for a linked fan whose link was not cached: its award is then deferred.
+    """
 
     fan_id: str | None
     author: str | None
+    fan: fans.Fan | None
 
 
 def actor(delivery: Delivery, external_user_id: str, content_id: str, now: datetime) -> Actor | None:
-    """None when the delivery is a duplicate (found while reading)."""
+    """From caches, or one consistent read of what they lack; None when the delivery is a duplicate."""
     fan_id = identity_cache.linked_fan(delivery.platform, external_user_id)
     known, author = identity_cache.author(delivery.platform, content_id)
-    if fan_id is not None and known:
-        return Actor(fan_id, author)
-    context = platform.delivery_context(delivery.platform, delivery.webhook_id, external_user_id, content_id, now)
+    fan = fan_cache.get(fan_id) if fan_id else None
+    if fan_id is not None and known and fan is not None:
+        return Actor(fan_id, author, fan)
+    context = platform.delivery_context(
+        delivery.platform,
+        delivery.webhook_id,
+        now,
+        link_of=None if fan_id else external_user_id,
+        content_id=None if known else content_id,
+        fan_id=fan_id if fan is None else None,
+    )
     if context.duplicate:
         return None
-    identity_cache.remember_link(delivery.platform, external_user_id, context.linked_fan)
-    author = context.content.author if context.content else None
-    identity_cache.remember_author(delivery.platform, content_id, author)
-    return Actor(context.linked_fan, author)
+    if fan_id is None:
+        fan_id = context.linked_fan
+        identity_cache.remember_link(delivery.platform, external_user_id, fan_id)
+        fan = fan_cache.get(fan_id) if fan_id else None
+    elif fan is None:
+        fan = context.fan or fans.Fan(fan_id)
+        fan_cache.remember(fan)
+    if not known:
+        author = context.content.author if context.content else None
+        identity_cache.remember_author(delivery.platform, content_id, author)
+    return Actor(fan_id, author, fan)

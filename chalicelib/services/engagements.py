@@ -13,7 +13,7 @@ from chalicelib.domain.platform_events import Engaged
 from chalicelib.observability import count, logger
 from chalicelib.persistence import platform
 from chalicelib.persistence.conflicts import EngagementTaken, LinkChanged, StaleFan
-from chalicelib.services import fan_cache, identity_cache
+from chalicelib.services import awards, fan_cache, identity_cache
 from chalicelib.services.deliveries import Delivery, Result, actor, attempts, fan_state, new_write
 from chalicelib.settings import get_settings
 
@@ -24,13 +24,12 @@ def engage(delivery: Delivery, kind: engagement.Kind, data: Engaged, now: dateti
     acting = actor(delivery, data.external_user_id, data.content_id, now)
     if acting is None:
         return "duplicate"
-    fan = fan_state(acting.fan_id) if acting.fan_id else None
-    state: dict[str, object] = {"fan": fan, "repeat_like": False}
+    state: dict[str, object] = {"fan_id": acting.fan_id, "fan": acting.fan, "repeat_like": False}
     ref = f"{delivery.platform}:{kind}:{data.content_id}"
     occurred = data.occurred_at.isoformat()
 
     def step() -> Result | None:
-        fan = cast(fans.Fan | None, state["fan"])
+        fan_id, fan = cast(str | None, state["fan_id"]), cast(fans.Fan | None, state["fan"])
         write = new_write(delivery, now)
         token = uuid.uuid4().hex
         if state["repeat_like"]:
@@ -38,52 +37,59 @@ def engage(delivery: Delivery, kind: engagement.Kind, data: Engaged, now: dateti
             return "accepted"
         completion = data.completion if kind == "viewed" else None
         write.stats(data.content_id, data.external_user_id, settings.content_stat_shards, kind, 1, completion)
-        decision, change = None, None
-        if fan is not None:
-            decision = engagement.decide(
+        award = None
+        if fan_id is not None:
+            award = awards.add(
+                write,
+                fan_id,
                 fan,
                 kind,
                 data.occurred_at,
                 now,
-                settings.community_time_zone,
-                settings.engagement_rules,
+                ref,
+                data.external_user_id,
+                token,
                 self_engagement=acting.author == data.external_user_id,
                 completion=data.completion,
             )
-            change = engagement.apply(fan, kind, decision, ref, now, settings.community_time_zone)
-            if change is not None:
-                write.fan(change, token)
-                write.guard_link(data.external_user_id, fan.fan_id)
         if kind == "liked":
-            points = decision.points if decision else 0
+            points, deferred = (award.points, award.deferred) if award else (0, False)
             write.engagement(
-                data.content_id, data.external_user_id, "liked", fan.fan_id if fan else None, points, occurred
+                data.content_id, data.external_user_id, "liked", fan_id, points, occurred, deferred=deferred
             )
         try:
             write.commit()
         except StaleFan as stale:
             if stale.written_by(token):
                 return "accepted"
-            state["fan"] = stale.current or fans.Fan(fan.fan_id if fan else "")
+            state["fan"] = stale.current or fans.Fan(fan_id or "")
             return None
         except LinkChanged:
             identity_cache.forget_link(delivery.platform, data.external_user_id)
-            fan_id = platform.linked_fan(delivery.platform, data.external_user_id)
-            identity_cache.remember_link(delivery.platform, data.external_user_id, fan_id)
-            state["fan"] = fan_state(fan_id) if fan_id else None
+            state["fan_id"] = platform.linked_fan(delivery.platform, data.external_user_id)
+            identity_cache.remember_link(delivery.platform, data.external_user_id, cast(str | None, state["fan_id"]))
+            state["fan"] = fan_state(cast(str, state["fan_id"])) if state["fan_id"] else None
             return None
         except EngagementTaken:
             state["repeat_like"] = True
             return None
-        if change is not None:
-            fan_cache.remember(change.fan)
-        if decision is not None:
-            count("PointsAwarded", decision.points, kind=kind)
-            if decision.reason == "capped":
-                count("EngagementCapped", kind=kind)
+        _record(award, kind)
         return "accepted"
 
     return attempts(step)
+
+
+def _record(award: awards.Award | None, kind: str) -> None:
+    if award is None:
+        return
+    if award.change is not None:
+        fan_cache.remember(award.change.fan)
+    if award.deferred:
+        count("AwardsDeferred", kind=kind)
+    if award.decision is not None:
+        count("PointsAwarded", award.decision.points, kind=kind)
+        if award.decision.reason == "capped":
+            count("EngagementCapped", kind=kind)
 
 
 def reverse(
@@ -98,6 +104,7 @@ def reverse(
     """Take back what a like or publication earned, at most once and never below zero."""
     settings = get_settings()
     ref = f"{delivery.platform}:un{kind}:{content_id}"
+    award_ref = f"{delivery.platform}:{kind}:{content_id}"
 
     def step() -> Result | None:
         record = platform.engagement(delivery.platform, content_id, external_user_id, kind)
@@ -111,7 +118,8 @@ def reverse(
                 write.stats(content_id, external_user_id, settings.content_stat_shards, "liked", -1)
             if record.fan_id and record.points > 0:
                 fan = fan_state(record.fan_id)
-                change, shortfall = engagement.reverse(fan, record.points, ref, now)
+                points = awards.earned(fan, award_ref) if record.deferred else record.points
+                change, shortfall = engagement.reverse(fan, points, ref, now)
                 write.fan(change, token)
                 if shortfall:
                     logger.info("reversal exceeded balance", extra={"fan_id": fan.fan_id, "written_off": shortfall})

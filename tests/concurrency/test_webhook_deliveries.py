@@ -6,6 +6,10 @@ import random
 from collections import Counter, defaultdict
 from datetime import timedelta
 
+import pytest
+
+from chalicelib.persistence import platform
+from chalicelib.services import caches
 from chalicelib.settings import get_settings
 from tests.concurrency.conftest import run_concurrently
 from tests.concurrency.test_faults import Faults, _with_retries
@@ -24,11 +28,13 @@ def _plan(clock, count: int, seed: int):
         user = rng.randrange(FANS + 2)  # the last two users are never linked
         kind = rng.choice(kinds)
         occurred = clock.now - timedelta(hours=rng.choice([0, 0, 0, 20]))
-        events.append({
-            "webhook_id": f"msg_{n}",
-            "type": f"engagement.{kind}",
-            "data": {"content_id": f"c{n}", "external_user_id": f"u{user}", "occurred_at": occurred.isoformat()},
-        })
+        events.append(
+            {
+                "webhook_id": f"msg_{n}",
+                "type": f"engagement.{kind}",
+                "data": {"content_id": f"c{n}", "external_user_id": f"u{user}", "occurred_at": occurred.isoformat()},
+            }
+        )
     return events
 
 
@@ -63,13 +69,31 @@ def _send(api, event):
     return deliver(api, event["type"], event["data"], webhook_id=event["webhook_id"])
 
 
-def test_thousand_deliveries_with_duplicates_concurrently(api, clock):
+@pytest.mark.parametrize("cold_share", [0.0, 0.3], ids=["warm containers", "30% cold containers"])
+def test_thousand_deliveries_with_duplicates_concurrently(api, clock, monkeypatch, cold_share):
+    """With cold caches some awards are deferred unread and settled later, interleaved with read-then-write awards."""
     _link_all(api)
     unique = _plan(clock, 700, seed=11)
     rng = random.Random(5)
     deliveries = unique + [rng.choice(unique) for _ in range(300)]
     rng.shuffle(deliveries)
-    responses = run_concurrently([lambda e=e: _with_retries(lambda: _send(api, e)) for e in deliveries], SENDERS)
+    cold = set(rng.sample(range(1000), int(1000 * cold_share)))
+    deferred = Counter[str]()
+    defer = platform.DeliveryWrite.defer_award
+
+    def counting_defer(self, fan_id, award, max_pending):
+        deferred[fan_id] += 1
+        return defer(self, fan_id, award, max_pending)
+
+    monkeypatch.setattr(platform.DeliveryWrite, "defer_award", counting_defer)
+
+    def send(n: int, event):
+        if n in cold:
+            caches.clear_all()
+        return _with_retries(lambda: _send(api, event))
+
+    responses = run_concurrently([lambda n=n, e=e: send(n, e) for n, e in enumerate(deliveries)], SENDERS)
+    assert (sum(deferred.values()) > 50) == (cold_share > 0), deferred
     statuses = Counter(r.status_code for r in responses)
     # A 503 is retried like a platform would; a retried delivery may find its first attempt landed.
     assert statuses[500] == statuses[503] == 0 and statuses[202] + statuses[200] == 1000, statuses
@@ -80,6 +104,13 @@ def test_thousand_deliveries_with_duplicates_concurrently(api, clock):
         assert payload(api.call("GET", "/v1/me", who=fan))["balance"] == expected[f"u{i}"] == ledger_sum(api, fan)
 
 
+def _cold_every_third(n: int, api, event):
+    """Every third delivery finds the caches empty, so deferred awards meet faults too."""
+    if n % 3 == 0:
+        caches.clear_all()
+    return _with_retries(lambda: _send(api, event))
+
+
 def test_faults_mid_batch_complete_every_delivery_exactly_once(api, clock):
     _link_all(api)
     events = _plan(clock, 120, seed=3)
@@ -88,7 +119,7 @@ def test_faults_mid_batch_complete_every_delivery_exactly_once(api, clock):
 
     register_hook("before-call.dynamodb.*", injector)
     try:
-        first = run_concurrently([lambda e=e: _with_retries(lambda: _send(api, e)) for e in events])
+        first = run_concurrently([lambda n=n, e=e: _cold_every_third(n, api, e) for n, e in enumerate(events)])
         # the platform retries some deliveries anyway (it did not see our answer)
         again = run_concurrently([lambda e=e: _with_retries(lambda: _send(api, e)) for e in events[:40]])
     finally:

@@ -1,12 +1,32 @@
-"""Content-platform webhooks through the HTTP API: identity, earning rules, caps, reversals, metrics."""
+"""Content-platform webhooks through the HTTP API: identity, earning rules, caps, reversals, metrics.
+
+Every test runs twice: with warm caches, and as if each delivery reached a new container (caches
+empty), where awards are deferred unread and settled later. The rules must not tell them apart.
+"""
 
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.support import deliver, ledger_sum, payload, reward_body, signed, snapshot
+from chalicelib.services import caches
+from tests import support
+from tests.support import ledger_sum, payload, reward_body, signed, snapshot
 
 UTC = timezone.utc
+COLD = {"on": False}
+
+
+@pytest.fixture(autouse=True, params=["warm", "cold"])
+def containers(request):
+    COLD["on"] = request.param == "cold"
+    yield request.param
+    COLD["on"] = False
+
+
+def deliver(api, *args, **kwargs):
+    if COLD["on"]:
+        caches.clear_all()
+    return support.deliver(api, *args, **kwargs)
 
 
 def at(clock, **delta):

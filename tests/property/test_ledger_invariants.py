@@ -1,5 +1,6 @@
-"""Random sequences of check-ins over days, adjustments, redemptions and cancellations keep every invariant:
-balance >= 0, stock >= 0, balance == sum of the ledger, and never more confirmed than stock."""
+"""Random sequences of check-ins over days, adjustments, redemptions, cancellations and engagement awards
+(read-then-written, or deferred unread) keep every invariant: balance >= 0, stock >= 0,
+balance == sum of the ledger, and never more confirmed than stock."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chalicelib.domain.errors import DomainError
+from chalicelib.domain.platform_events import AccountLinked, Engaged
 from chalicelib.domain.rewards import Reward
 from chalicelib.persistence import reads
-from chalicelib.services import adjustments, catalogue, checkins, redemptions
+from chalicelib.persistence.models import FanModel, LedgerEntryModel
+from chalicelib.services import adjustments, caches, catalogue, checkins, engagements, linking, redemptions
+from chalicelib.services.deliveries import Delivery
 from chalicelib.services.idempotent import IdempotentRequest
 
 FANS = 3
@@ -24,6 +28,7 @@ ops = st.lists(
         st.tuples(st.just("adjust"), st.integers(0, FANS - 1), st.integers(-40, 40).filter(bool)),
         st.tuples(st.just("redeem"), st.integers(0, FANS - 1), st.integers(1, 3)),
         st.tuples(st.just("cancel"), st.integers(0, 10)),
+        st.tuples(st.just("share"), st.integers(0, FANS - 1), st.booleans()),
         st.tuples(
             st.just("retry_last"),
         ),
@@ -56,6 +61,11 @@ def test_invariants_hold_for_any_sequence(aws, sequence):
     catalogue.put(reward, now)
     for fan in fans:
         checkins.check_in(fan, now)
+        linking.link(
+            Delivery("tiktok", f"{run}-link-{fan}", "account.linked"),
+            AccountLinked(external_user_id=fan, fan_id=fan),
+            now,
+        )
     last: tuple[str, IdempotentRequest, int] | None = None
     last_succeeded = False
     for step, op in enumerate(sequence):
@@ -73,6 +83,12 @@ def test_invariants_hold_for_any_sequence(aws, sequence):
                 last, last_succeeded = (fans[op[1]], request, op[2]), False
                 redemptions.redeem(fans[op[1]], reward.reward_id, op[2], request, _render, now)
                 last_succeeded = True
+            elif op[0] == "share":  # 5 points, 2 a day; with cold caches the award is deferred unread
+                if op[2]:
+                    caches.clear_all()
+                delivery = Delivery("tiktok", f"{run}-{step}", "engagement.shared")
+                shared = Engaged(content_id=f"c{step}", external_user_id=fans[op[1]], occurred_at=now)
+                engagements.engage(delivery, "shared", shared, now)
             elif op[0] == "cancel" and (made := _redemption_ids(fans)):
                 request = IdempotentRequest.of("ops", f"{run}-{step}", "POST", "c", {})
                 redemptions.cancel(made[op[1] % len(made)], request, _render, now)
@@ -99,6 +115,8 @@ def _check(fans: list[str], reward_id: str) -> None:
         assert state is not None
         assert state.balance >= 0
         assert state.balance == _ledger_sum(fan)
+        written = FanModel.get(fan, consistent_read=True)  # what is written agrees too, pending awards aside
+        assert written.balance == sum(e.delta for e in LedgerEntryModel.query(fan, consistent_read=True))
         page = reads.redemptions_page(fan, 100, None)
         confirmed += sum(r.quantity for r in page.items if r.status != "cancelled")
     assert confirmed + stored.stock_remaining == STOCK

@@ -1,0 +1,63 @@
+"""Settling deferred awards: the same decisions as deciding each event at once, in order, without AWS."""
+
+from datetime import datetime, timedelta, timezone
+
+from chalicelib.domain import engagement
+from chalicelib.domain import fan as fans
+
+UTC = timezone.utc
+NOW = datetime(2026, 11, 22, 15, 40, tzinfo=UTC)  # 23:40 in Shanghai
+RULES = engagement.EngagementRules(points={"liked": 2, "viewed": 1}, daily_caps={"liked": 2})
+
+
+def award(minutes: int, kind: engagement.Kind = "liked", **extra: object) -> engagement.PendingAward:
+    at = NOW + timedelta(minutes=minutes)
+    fields: dict[str, object] = {"self_engagement": False, "completion": None, **extra}
+    return engagement.PendingAward(kind, at, at, f"p:{kind}:{minutes}", **fields)  # type: ignore[arg-type]
+
+
+def test_settling_matches_deciding_each_award_as_it_came():
+    base = fans.Fan("f", time_zone="Asia/Shanghai", balance=5, version=7)
+    pending = (award(0), award(5), award(10), award(25), award(26, self_engagement=True))
+    settled = engagement.settle(base, pending, "UTC", RULES)
+    one_by_one = base
+    for item in pending:
+        decision = engagement.decide(
+            one_by_one, item.kind, item.occurred_at, item.at, "UTC", RULES, self_engagement=item.self_engagement
+        )
+        change = engagement.apply(one_by_one, item.kind, decision, item.ref, item.at, "UTC")
+        assert change is not None
+        one_by_one = change.fan
+    assert settled.balance == one_by_one.balance == 5 + 2 + 2 + 0 + 2 + 0  # the third is capped; 00:05 is a new day
+    assert settled.engagement_counts == one_by_one.engagement_counts
+    assert settled.version == 12 == base.version + len(pending)
+
+
+def test_each_settled_award_has_its_entry_in_version_order_with_running_balance():
+    base = fans.Fan("f", balance=3, version=2)
+    settled = engagement.settle(base, (award(0), award(1), award(2)), "UTC", RULES)
+    entries = settled.settling
+    assert [e.entry_id for e in entries] == [fans.entry_id_for(v) for v in (3, 4, 5)]
+    assert [(e.delta, e.balance_after) for e in entries] == [(2, 5), (2, 7), (0, 7)]
+    assert entries[2].ref == "p:liked:2 (capped)"
+
+
+def test_an_award_that_no_longer_records_still_takes_its_version():
+    base = fans.Fan("f", version=1)
+    view = award(0, "viewed", completion=0.1)  # appended under rules that counted it, settled under stricter ones
+    settled = engagement.settle(base, (view, award(1)), "UTC", RULES)
+    assert settled.version == 3 and [e.entry_id for e in settled.settling] == [fans.entry_id_for(3)]
+
+
+def test_the_next_change_writes_the_settled_entries_and_starts_clean():
+    settled = engagement.settle(fans.Fan("f", version=1), (award(0),), "UTC", RULES)
+    change = fans.credit(settled, 10, "checkin", "2026-11-22", NOW, "UTC")
+    assert change.settled == settled.settling and change.fan.settling == ()
+    assert change.previous_version == 2 and change.entry is not None and change.entry.balance_after == 12
+
+
+def test_refusals_do_not_depend_on_the_fan():
+    assert engagement.refusal("viewed", NOW, NOW, RULES, 0.2) == engagement.Decision(0, "low_completion")
+    assert engagement.refusal("liked", NOW - timedelta(days=8), NOW, RULES, None) == engagement.Decision(0, "too_old")
+    assert engagement.refusal("shared", NOW, NOW, RULES, None) == engagement.Decision(0, "unpriced")
+    assert engagement.refusal("liked", NOW, NOW, RULES, None) is None
