@@ -65,6 +65,23 @@ def _like(d: Driver) -> Step:
     return step
 
 
+COLD_FANS = 20  # spread so that no fan's pending list fills (MAX_PENDING) during a measurement
+
+
+def _like_cold(d: Driver) -> Step:
+    """A user's first event in a fresh process: link and content read, the award deferred without reading the fan."""
+    from chalicelib.services import caches
+
+    link_and_publish(d, {f"tt-c{k}": f"fan-c{k}" for k in range(COLD_FANS)}, ["ugc-0"])
+
+    def step(i: int) -> Callable[[], Any]:
+        caches.clear_all()
+        delivery = d.like(f"tt-c{i % COLD_FANS}", "ugc-0")  # each like's record is trimmed, so every one earns
+        return lambda: d.send(delivery)
+
+    return step
+
+
 def _duplicate(d: Driver) -> Step:
     link_and_publish(d, {"tt-l1": "fan-l1"}, ["ugc-1"])
     delivery = d.like("tt-l1", "ugc-1")
@@ -84,6 +101,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET /v1/rewards (5 rewards)", AUTH, 200, _rewards),
     Route("POST /v1/redemptions (success, warm)", AUTH, 201, _redeem),
     Route("POST /v1/webhooks/tiktok engagement.liked (warm, artist's post)", WEBHOOK, 202, _like),
+    Route("POST /v1/webhooks/tiktok engagement.liked (cold: nothing cached)", WEBHOOK, 202, _like_cold),
     Route("POST /v1/webhooks/tiktok duplicate delivery", WEBHOOK, 200, _duplicate),
     Route("GET /v1/health (reference: public, one Query)", "test client + middleware + handler", 200, _health, True),
 )
