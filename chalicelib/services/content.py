@@ -11,7 +11,7 @@ from chalicelib.domain.platform_events import ContentDeleted, ContentFlagged, Co
 from chalicelib.observability import count
 from chalicelib.persistence import platform
 from chalicelib.persistence.conflicts import EngagementTaken, LinkChanged, StaleFan
-from chalicelib.services import awards, identity_cache
+from chalicelib.services import awards, fan_cache, identity_cache
 from chalicelib.services.deliveries import Delivery, Result, actor, attempts, commit, new_write
 from chalicelib.services.engagements import reverse
 
@@ -29,6 +29,7 @@ def publish(delivery: Delivery, data: ContentPublished, now: datetime) -> Result
         write = new_write(delivery, now)
         write.content_published(data.content_id, data.external_user_id, data.published_at, data.title)
         token = uuid.uuid4().hex
+        award = None
         if fan_id is not None and not state["republished"] and acting.author in (None, data.external_user_id):
             award = awards.add(
                 write, fan_id, fan, "published", data.published_at, now, ref, data.external_user_id, token
@@ -51,11 +52,13 @@ def publish(delivery: Delivery, data: ContentPublished, now: datetime) -> Result
             return None
         except EngagementTaken:
             state["republished"] = True
-            return None
+            return step()  # not contention: the content alone is written at once
         except LinkChanged:
             identity_cache.forget_link(delivery.platform, data.external_user_id)
             state["fan_id"], state["fan"] = None, None
             return None
+        if award is not None and award.change is not None:
+            fan_cache.remember(award.change.fan)
         identity_cache.remember_author(delivery.platform, data.content_id, data.external_user_id)
         count("ContentPublished")
         return "accepted"

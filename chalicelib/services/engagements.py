@@ -72,7 +72,7 @@ def engage(delivery: Delivery, kind: engagement.Kind, data: Engaged, now: dateti
             return None
         except EngagementTaken:
             state["repeat_like"] = True
-            return None
+            return step()  # not contention: the delivery alone is written at once
         _record(award, kind)
         return "accepted"
 
@@ -111,6 +111,7 @@ def reverse(
         write = new_write(delivery, now)
         extra(write)
         token = uuid.uuid4().hex
+        change = None
         if record is None or not record.reversed:
             write.reverse_engagement(content_id, external_user_id, kind, occurred, record)
         if record is not None and not record.reversed:
@@ -133,6 +134,8 @@ def reverse(
             return None
         except EngagementTaken:
             return None
+        if change is not None:
+            fan_cache.remember(change.fan)
         return "accepted"
 
     return attempts(step)
