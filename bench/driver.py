@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from tools import testclient
+
 
 class SettableClock(Protocol):
     now: datetime
@@ -76,13 +78,8 @@ class Driver:
         key: str | None = None,
         headers: dict[str, str] | None = None,
     ) -> Any:
-        sent = {"Content-Type": "application/json", **(headers or {})}
-        if who is not None:
-            sent["Authorization"] = f"Bearer {self.token(who, admin)}"
-        if key is not None:
-            sent["Idempotency-Key"] = key
-        data = json.dumps(body).encode() if body is not None else b""
-        return self.client.http.request(method, path, headers=sent, body=data)
+        bearer = self.token(who, admin) if who is not None else None
+        return testclient.request(self.client, method, path, bearer, body, key, headers)
 
     def put_reward(self, reward_id: str, **definition: Any) -> Any:
         return self.call("PUT", f"/v1/admin/rewards/{reward_id}", "ops", True, {"name": reward_id, **definition})

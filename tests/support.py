@@ -12,7 +12,7 @@ from typing import Any
 
 from chalice.test import Client
 
-from tools import devtokens
+from tools import devtokens, testclient
 
 KEYS_DIR = Path(os.environ["DEV_JWT_PUBLIC_KEY"]).parent
 
@@ -56,13 +56,8 @@ class Api:
         headers: dict[str, str] | None = None,
         raw: bytes | None = None,
     ) -> Any:
-        sent = {"Content-Type": "application/json", **(headers or {})}
-        if who is not None:
-            sent["Authorization"] = f"Bearer {token(who, admin)}"
-        if key is not None:
-            sent["Idempotency-Key"] = key
-        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
-        return self.client.http.request(method, path, headers=sent, body=data)
+        bearer = token(who, admin) if who is not None else None
+        return testclient.request(self.client, method, path, bearer, body, key, headers, raw)
 
 
 def payload(response: Any) -> Any:
