@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Literal, get_args
 
 from chalicelib.domain import days
 from chalicelib.domain import fan as fans
@@ -57,12 +57,16 @@ def counts_key(day: date, kind: str) -> str:
 
 @dataclass(frozen=True)
 class PendingAward:
-    """An event earning for a fan whose state was not read; decided by `settle`."""
+    """An event earning for a fan whose state was not read; decided by `settle`.
+
+    `points` is the price when it was deferred, so a later change of rules cannot reprice it.
+    """
 
     kind: Kind
     occurred_at: datetime
     at: datetime
     ref: str
+    points: int
     self_engagement: bool
     completion: float | None
 
@@ -127,32 +131,34 @@ def settle(base: fans.Fan, pending: tuple[PendingAward, ...], community_zone: st
     """The fan after its pending awards, each with its ledger entry in `settling`.
 
     `base` is the stored state without them: every append bumped the stored version by one, so
-    each award here takes the next version, and the result carries the stored version.
+    each award here takes the next version and leaves one ledger entry, and the result carries
+    the stored version.
     """
     fan, entries = base, list(base.settling)
     for award in pending:
+        priced = replace(rules, points={**rules.points, award.kind: award.points})
         decision = decide(
             fan,
             award.kind,
             award.occurred_at,
             award.at,
             community_zone,
-            rules,
+            priced,
             self_engagement=award.self_engagement,
             completion=award.completion,
         )
         change = apply(fan, award.kind, decision, award.ref, award.at, community_zone)
-        if change is None:
-            change = fans.touch(fan, fan, award.at)
-        if change.entry is not None:
-            entries.append(change.entry)
+        if change is None:  # every deferred award leaves its own entry, so undoing it finds that one
+            label = f"{award.ref} ({decision.reason})"
+            change = fans.credit(fan, 0, "engagement", label, award.at, community_zone, always_record=True)
+        entries.extend([change.entry] if change.entry else [])
         fan = change.fan
     return replace(fan, settling=tuple(entries))
 
 
 def award_labels(ref: str) -> frozenset[str]:
     """The ledger refs an award under `ref` may carry, whatever it was decided."""
-    return frozenset({ref, *(f"{ref} ({reason})" for reason in ("capped", "self"))})
+    return frozenset({ref, *(f"{ref} ({reason})" for reason in get_args(Reason) if reason != "earned")})
 
 
 def reverse(fan: fans.Fan, points: int, ref: str, now: datetime) -> tuple[fans.FanChange, int]:

@@ -46,6 +46,7 @@ def pending_from_attribute(attr: PendingAwardAttribute) -> engagement.PendingAwa
         occurred_at=attr.occurred_at,
         at=attr.at,
         ref=attr.ref,
+        points=int(attr.points),
         self_engagement=bool(attr.self_engagement),
         completion=float(attr.completion) if attr.completion is not None else None,
     )
@@ -57,6 +58,7 @@ def pending_to_attribute(award: engagement.PendingAward) -> PendingAwardAttribut
         occurred_at=award.occurred_at,
         at=award.at,
         ref=award.ref,
+        points=award.points,
         self_engagement=award.self_engagement,
         completion=award.completion,
     )

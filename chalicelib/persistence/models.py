@@ -34,6 +34,7 @@ class PendingAwardAttribute(MapAttribute[str, Any]):
     occurred_at = UTCDateTimeAttribute()
     at = UTCDateTimeAttribute()
     ref = UnicodeAttribute()
+    points = NumberAttribute()
     self_engagement = BooleanAttribute()
     completion = NumberAttribute(null=True)
 

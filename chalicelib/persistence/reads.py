@@ -135,15 +135,16 @@ def resolve(future: _ModelFuture[M], convert: Callable[[M], T]) -> T | None:
 def ledger_page(fan_id: str, limit: int, cursor: str | None) -> Page[LedgerEntry]:
     """Newest first; the cursor is the last entry id shown, so it cannot reach another fan.
 
-    Deferred awards not yet in the table are the newest entries; they come from the fan, read
-    first so that one settled in between shows once (from the table) rather than not at all.
+    Deferred awards not yet in the table come from the fan, read first, and are merged by id with
+    the stored page: one written in between shows once, and newer stored entries keep their place.
     """
     before = _decode_cursor(cursor, "le:") if cursor is not None else None
     start = {"fan_id": {"S": fan_id}, "entry_id": {"S": before}} if before is not None else None
 
+    current = fan(fan_id)
+    settling = [e for e in current.settling if before is None or e.entry_id < before] if current else []
+
     def read() -> Page[LedgerEntry]:
-        current = fan(fan_id)
-        settling = [e for e in reversed(current.settling if current else ()) if before is None or e.entry_id < before]
         items = LedgerEntryModel.query(
             fan_id,
             scan_index_forward=False,
@@ -152,9 +153,9 @@ def ledger_page(fan_id: str, limit: int, cursor: str | None) -> Page[LedgerEntry
             last_evaluated_key=start,
             consistent_read=True,
         )
-        stored = [codec.entry_from_item(i) for i in items]
-        shown = {e.entry_id for e in stored}
-        entries = [e for e in settling if e.entry_id not in shown] + stored
+        merged = {e.entry_id: e for e in settling}
+        merged.update((e.entry_id, e) for e in (codec.entry_from_item(i) for i in items))
+        entries = sorted(merged.values(), key=lambda e: e.entry_id, reverse=True)
         more = len(entries) > limit
         entries = entries[:limit]
         return Page(entries, _encode_cursor("le:" + entries[-1].entry_id) if more else None)

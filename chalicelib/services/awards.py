@@ -11,13 +11,17 @@ from datetime import datetime
 
 from chalicelib.domain import engagement
 from chalicelib.domain import fan as fans
+from chalicelib.observability import count
 from chalicelib.persistence import platform, reads
 from chalicelib.settings import get_settings
 
 
 @dataclass(frozen=True)
 class Award:
-    """`points` is what the action's record keeps for a later undo (the most it can earn if deferred)."""
+    """`points` is what the action's record keeps for a later undo (the most it can earn if deferred).
+
+    A deferred award's record is marked so that an undo looks up what it did earn.
+    """
 
     points: int
     deferred: bool
@@ -45,10 +49,11 @@ def add(
         refused = engagement.refusal(kind, occurred_at, now, rules, completion)
         if refused is not None:
             return Award(0, False, None, refused)
-        pending = engagement.PendingAward(kind, occurred_at, now, ref, self_engagement, completion)
+        points = rules.points[kind]
+        pending = engagement.PendingAward(kind, occurred_at, now, ref, points, self_engagement, completion)
         write.defer_award(fan_id, pending, engagement.MAX_PENDING)
         write.guard_link(external_user_id, fan_id)
-        return Award(0 if self_engagement else rules.points[kind], not self_engagement, None, None)
+        return Award(0 if self_engagement else points, True, None, None)
     decision = engagement.decide(
         fan, kind, occurred_at, now, zone, rules, self_engagement=self_engagement, completion=completion
     )
@@ -57,6 +62,18 @@ def add(
         write.fan(change, change_token)
         write.guard_link(external_user_id, fan.fan_id)
     return Award(decision.points, False, change, decision)
+
+
+def record(award: Award | None, kind: str) -> None:
+    """Metrics for an award that landed; a deferred one's outcome is only known when it settles."""
+    if award is None:
+        return
+    if award.deferred:
+        count("AwardsDeferred", kind=kind)
+    if award.decision is not None:
+        count("PointsAwarded", award.decision.points, kind=kind)
+        if award.decision.reason == "capped":
+            count("EngagementCapped", kind=kind)
 
 
 def earned(fan: fans.Fan, ref: str) -> int:

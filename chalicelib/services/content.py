@@ -59,6 +59,7 @@ def publish(delivery: Delivery, data: ContentPublished, now: datetime) -> Result
             return None
         if award is not None and award.change is not None:
             fan_cache.remember(award.change.fan)
+        awards.record(award, "published")
         identity_cache.remember_author(delivery.platform, data.content_id, data.external_user_id)
         count("ContentPublished")
         return "accepted"

@@ -10,7 +10,7 @@ from typing import cast
 from chalicelib.domain import engagement
 from chalicelib.domain import fan as fans
 from chalicelib.domain.platform_events import Engaged
-from chalicelib.observability import count, logger
+from chalicelib.observability import logger
 from chalicelib.persistence import platform
 from chalicelib.persistence.conflicts import EngagementTaken, LinkChanged, StaleFan
 from chalicelib.services import awards, fan_cache, identity_cache
@@ -73,23 +73,12 @@ def engage(delivery: Delivery, kind: engagement.Kind, data: Engaged, now: dateti
         except EngagementTaken:
             state["repeat_like"] = True
             return step()  # not contention: the delivery alone is written at once
-        _record(award, kind)
+        if award is not None and award.change is not None:
+            fan_cache.remember(award.change.fan)
+        awards.record(award, kind)
         return "accepted"
 
     return attempts(step)
-
-
-def _record(award: awards.Award | None, kind: str) -> None:
-    if award is None:
-        return
-    if award.change is not None:
-        fan_cache.remember(award.change.fan)
-    if award.deferred:
-        count("AwardsDeferred", kind=kind)
-    if award.decision is not None:
-        count("PointsAwarded", award.decision.points, kind=kind)
-        if award.decision.reason == "capped":
-            count("EngagementCapped", kind=kind)
 
 
 def reverse(

@@ -1,12 +1,15 @@
 """Awards deferred when a delivery finds nothing cached: counted at once, decided in order, written once."""
 
+import json
 from datetime import timedelta
 
 import pytest
 
 from chalicelib.domain import engagement
+from chalicelib.persistence import reads
 from chalicelib.persistence.models import FanModel, LedgerEntryModel
-from chalicelib.services import caches
+from chalicelib.services import caches, checkins
+from chalicelib.settings import get_settings
 from tests.support import deliver, ledger_sum, payload, reward_body
 
 
@@ -86,8 +89,10 @@ def test_undoing_a_deferred_like_takes_back_what_it_earned_not_what_it_could(api
 
 def test_a_full_pending_list_makes_the_delivery_read_and_settle(api, clock, linked, monkeypatch):
     monkeypatch.setattr(engagement, "MAX_PENDING", 2)
-    for n in range(3):
+    for n in range(2):
         cold_like(api, clock, f"c{n}", kind="commented", minutes=n)  # cap 2 comments a day
+    assert pending(linked) == 2
+    cold_like(api, clock, "c2", kind="commented", minutes=2)
     assert pending(linked) == 0
     assert [ref for _, ref in stored_entries(linked)[:3]] == [
         "tiktok:commented:c2 (capped)",
@@ -120,9 +125,47 @@ def test_deferred_points_can_be_spent_and_the_spend_writes_them(api, clock, link
     api.call("PUT", "/v1/admin/rewards/pin", who="ops", admin=True, body=reward_body(cost=10))
     assert api.call("POST", "/v1/redemptions", who=linked, key="k1", body={"reward_id": "pin"}).status_code == 201
     assert pending(linked) == 0
-    assert stored_entries(linked)[:3] == [
-        (-10, stored_entries(linked)[0][1]),
-        (5, "tiktok:shared:s1"),
-        (5, "tiktok:shared:s0"),
-    ]
+    assert [delta for delta, _ in stored_entries(linked)[:3]] == [-10, 5, 5]
+    assert [ref for _, ref in stored_entries(linked)[1:3]] == ["tiktok:shared:s1", "tiktok:shared:s0"]
     assert me(api, linked)["balance"] == 0 == ledger_sum(api, linked)
+
+
+def test_a_ledger_page_keeps_its_order_when_writes_land_between_its_two_reads(api, clock, linked, monkeypatch):
+    for n in range(3):
+        cold_like(api, clock, f"c{n}", minutes=n)
+    read_fan = reads.fan
+
+    def fan_then_two_check_ins(fan_id):
+        found = read_fan(fan_id)
+        monkeypatch.setattr(reads, "fan", read_fan)
+        for _ in range(2):  # these settle the pending awards and add newer entries
+            checkins.check_in(fan_id, clock.now)
+            clock.now += timedelta(days=1)
+        return found
+
+    monkeypatch.setattr(reads, "fan", fan_then_two_check_ins)
+    first = payload(api.call("GET", "/v1/me/ledger?limit=2", who=linked))
+    assert pending(linked) == 0
+    rest = payload(api.call("GET", f"/v1/me/ledger?limit=100&cursor={first['next_cursor']}", who=linked))
+    ids = [e["entry_id"] for e in first["items"] + rest["items"]]
+    stored = LedgerEntryModel.query(linked, scan_index_forward=False, consistent_read=True)
+    assert ids == [e.entry_id for e in stored]  # every entry once, newest first
+
+
+def test_undoing_a_deferred_like_after_its_price_changed_takes_back_what_it_earned(api, clock, linked, monkeypatch):
+    cold_like(api, clock, "c1")
+    clock.now += timedelta(minutes=1)
+    cold_like(api, clock, "c1", kind="unliked")
+    clock.now += timedelta(minutes=1)
+    cold_like(api, clock, "c1")  # deferred again, priced at 1 point
+    assert pending(linked) == 1 and me(api, linked)["balance"] == 1
+    monkeypatch.setenv("ENGAGEMENT_RULES", json.dumps({"points": {"liked": 0}}))
+    get_settings.cache_clear()
+    try:
+        assert me(api, linked)["balance"] == 1  # settled at the price it was deferred with
+        clock.now += timedelta(minutes=1)
+        cold_like(api, clock, "c1", kind="unliked")
+        assert me(api, linked)["balance"] == 0 == ledger_sum(api, linked)
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()

@@ -13,23 +13,17 @@ RULES = engagement.EngagementRules(points={"liked": 2, "viewed": 1}, daily_caps=
 def award(minutes: int, kind: engagement.Kind = "liked", **extra: object) -> engagement.PendingAward:
     at = NOW + timedelta(minutes=minutes)
     fields: dict[str, object] = {"self_engagement": False, "completion": None, **extra}
-    return engagement.PendingAward(kind, at, at, f"p:{kind}:{minutes}", **fields)  # type: ignore[arg-type]
+    points = RULES.points.get(kind, 0)
+    return engagement.PendingAward(kind, at, at, f"p:{kind}:{minutes}", points, **fields)  # type: ignore[arg-type]
 
 
-def test_settling_matches_deciding_each_award_as_it_came():
+def test_settling_decides_in_order_in_the_fans_local_day():
     base = fans.Fan("f", time_zone="Asia/Shanghai", balance=5, version=7)
     pending = (award(0), award(5), award(10), award(25), award(26, self_engagement=True))
     settled = engagement.settle(base, pending, "UTC", RULES)
-    one_by_one = base
-    for item in pending:
-        decision = engagement.decide(
-            one_by_one, item.kind, item.occurred_at, item.at, "UTC", RULES, self_engagement=item.self_engagement
-        )
-        change = engagement.apply(one_by_one, item.kind, decision, item.ref, item.at, "UTC")
-        assert change is not None
-        one_by_one = change.fan
-    assert settled.balance == one_by_one.balance == 5 + 2 + 2 + 0 + 2 + 0  # the third is capped; 00:05 is a new day
-    assert settled.engagement_counts == one_by_one.engagement_counts
+    assert settled.balance == 5 + 2 + 2 + 0 + 2 + 0  # the third is capped; 00:05 in Shanghai is a new day
+    assert settled.engagement_counts == {"2026-11-22|liked": 2, "2026-11-23|liked": 1}
+    assert [e.ref for e in settled.settling][2:] == ["p:liked:10 (capped)", "p:liked:25", "p:liked:26 (self)"]
     assert settled.version == 12 == base.version + len(pending)
 
 
@@ -42,11 +36,16 @@ def test_each_settled_award_has_its_entry_in_version_order_with_running_balance(
     assert entries[2].ref == "p:liked:2 (capped)"
 
 
-def test_an_award_that_no_longer_records_still_takes_its_version():
+def test_an_award_is_priced_when_deferred_and_always_leaves_an_entry():
     base = fans.Fan("f", version=1)
-    view = award(0, "viewed", completion=0.1)  # appended under rules that counted it, settled under stricter ones
-    settled = engagement.settle(base, (view, award(1)), "UTC", RULES)
-    assert settled.version == 3 and [e.entry_id for e in settled.settling] == [fans.entry_id_for(3)]
+    stricter = engagement.EngagementRules(points={"liked": 0, "viewed": 1}, min_view_completion=0.9)
+    view = award(0, "viewed", completion=0.6)  # counted when deferred, too short under the new rules
+    settled = engagement.settle(base, (view, award(1)), "UTC", stricter)
+    assert settled.version == 3
+    assert [(e.entry_id, e.delta, e.ref) for e in settled.settling] == [
+        (fans.entry_id_for(2), 0, "p:viewed:0 (low_completion)"),
+        (fans.entry_id_for(3), 2, "p:liked:1"),  # repricing likes to 0 does not reach a deferred one
+    ]
 
 
 def test_the_next_change_writes_the_settled_entries_and_starts_clean():
@@ -56,7 +55,7 @@ def test_the_next_change_writes_the_settled_entries_and_starts_clean():
     assert change.previous_version == 2 and change.entry is not None and change.entry.balance_after == 12
 
 
-def test_refusals_do_not_depend_on_the_fan():
+def test_refusals_before_deferring():
     assert engagement.refusal("viewed", NOW, NOW, RULES, 0.2) == engagement.Decision(0, "low_completion")
     assert engagement.refusal("liked", NOW - timedelta(days=8), NOW, RULES, None) == engagement.Decision(0, "too_old")
     assert engagement.refusal("shared", NOW, NOW, RULES, None) == engagement.Decision(0, "unpriced")
