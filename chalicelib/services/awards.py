@@ -13,6 +13,7 @@ from chalicelib.domain import engagement
 from chalicelib.domain import fan as fans
 from chalicelib.observability import count
 from chalicelib.persistence import platform, reads
+from chalicelib.services import fan_cache
 from chalicelib.settings import get_settings
 
 
@@ -64,10 +65,12 @@ def add(
     return Award(decision.points, False, change, decision)
 
 
-def record(award: Award | None, kind: str) -> None:
-    """Metrics for an award that landed; a deferred one's outcome is only known when it settles."""
+def landed(award: Award | None, kind: str) -> None:
+    """After the commit: keep the fan written, and count; a deferred award's outcome is only known when it settles."""
     if award is None:
         return
+    if award.change is not None:
+        fan_cache.remember(award.change.fan)
     if award.deferred:
         count("AwardsDeferred", kind=kind)
     if award.decision is not None:

@@ -11,7 +11,7 @@ from chalicelib.domain.platform_events import ContentDeleted, ContentFlagged, Co
 from chalicelib.observability import count
 from chalicelib.persistence import platform
 from chalicelib.persistence.conflicts import EngagementTaken, LinkChanged, StaleFan
-from chalicelib.services import awards, fan_cache, identity_cache
+from chalicelib.services import awards, identity_cache
 from chalicelib.services.deliveries import Delivery, Result, actor, attempts, commit, new_write
 from chalicelib.services.engagements import reverse
 
@@ -57,9 +57,7 @@ def publish(delivery: Delivery, data: ContentPublished, now: datetime) -> Result
             identity_cache.forget_link(delivery.platform, data.external_user_id)
             state["fan_id"], state["fan"] = None, None
             return None
-        if award is not None and award.change is not None:
-            fan_cache.remember(award.change.fan)
-        awards.record(award, "published")
+        awards.landed(award, "published")
         identity_cache.remember_author(delivery.platform, data.content_id, data.external_user_id)
         count("ContentPublished")
         return "accepted"

@@ -73,9 +73,7 @@ def engage(delivery: Delivery, kind: engagement.Kind, data: Engaged, now: dateti
         except EngagementTaken:
             state["repeat_like"] = True
             return step()  # not contention: the delivery alone is written at once
-        if award is not None and award.change is not None:
-            fan_cache.remember(award.change.fan)
-        awards.record(award, kind)
+        awards.landed(award, kind)
         return "accepted"
 
     return attempts(step)
