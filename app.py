@@ -23,7 +23,7 @@ from chalicelib.api.validation import (
 from chalicelib.domain.rewards import Reward
 from chalicelib.observability import logger, metrics, tracer, tracing_enabled
 from chalicelib.persistence import reads
-from chalicelib.services import adjustments, catalogue, checkins, linking, profiles, redemptions, webhooks
+from chalicelib.services import adjustments, catalogue, checkins, ledger, linking, profiles, redemptions, webhooks
 from chalicelib.settings import get_settings
 
 app = ThreadSafeChalice(app_name="fan-engagement", configure_logs=False)
@@ -97,7 +97,7 @@ def patch_me(call: Call) -> Response:
 
 @api.route(SPECS["my_ledger"])
 def my_ledger(call: Call) -> Response:
-    page = reads_page(call, reads.ledger_page)
+    page = reads_page(call, ledger.page)
     return json_response(schemas.LedgerPage([presenters.ledger_entry(e) for e in page.items], page.cursor))
 
 
@@ -122,7 +122,7 @@ def redeem(call: Call) -> Response:
         call.principal.subject,
         body.reward_id,
         body.quantity,
-        call.idempotency(),
+        call.idempotency(body),
         render(201, presenters.redemption),
         call.now,
     )
@@ -159,7 +159,7 @@ def restock(call: Call, reward_id: str) -> Response:
     outcome = catalogue.restock(
         validated_id(reward_id, "reward_id"),
         body.quantity,
-        call.idempotency(),
+        call.idempotency(body),
         render(200, presenters.reward),
         call.now,
     )
@@ -179,7 +179,7 @@ def adjust(call: Call, fan_id: str) -> Response:
         validated_fan_id(fan_id),
         body.delta,
         body.reason,
-        call.idempotency(),
+        call.idempotency(body),
         render(201, presenters.adjustment),
         call.now,
     )

@@ -10,8 +10,8 @@ import json
 import os
 from dataclasses import dataclass
 from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from chalicelib.domain import days
 from chalicelib.domain.checkin import CheckinRules, StreakBonus
 from chalicelib.domain.engagement import KINDS, EngagementRules
 
@@ -39,6 +39,8 @@ class Settings:
     jwks_url: str | None
     dev_public_key_path: str | None
     write_attempts: int
+    request_attempts: int
+    request_seconds: float
     engagement_rules: EngagementRules
     webhook_secrets: dict[str, tuple[str, ...]]
     webhook_secrets_parameter: str | None
@@ -111,10 +113,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Build settings from a mapping (the process environment by default), validating everything."""
     env = dict(os.environ) if env is None else env
     zone = env.get("COMMUNITY_TIME_ZONE", "UTC")
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise SettingsError(f"COMMUNITY_TIME_ZONE {zone!r} is not an IANA time zone") from exc
+    if not days.is_time_zone(zone):
+        raise SettingsError(f"COMMUNITY_TIME_ZONE {zone!r} is not an IANA time zone of the tzdata package")
     idempotency_hours = _int(env, "IDEMPOTENCY_TTL_HOURS", 24, minimum=24)
     return Settings(
         stage=env.get("STAGE", "dev"),
@@ -137,6 +137,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         jwks_url=env.get("JWKS_URL") or None,
         dev_public_key_path=env.get("DEV_JWT_PUBLIC_KEY") or None,
         write_attempts=_int(env, "WRITE_ATTEMPTS", 6, minimum=1),
+        request_attempts=_int(env, "REQUEST_DYNAMODB_ATTEMPTS", 10, minimum=2),
+        request_seconds=float(_int(env, "REQUEST_DEADLINE_SECONDS", 5, minimum=1)),
         engagement_rules=_engagement_rules(env.get("ENGAGEMENT_RULES")),
         webhook_secrets=_webhook_secrets(env.get("WEBHOOK_SECRETS")),
         webhook_secrets_parameter=env.get("WEBHOOK_SECRETS_PARAMETER") or None,

@@ -74,6 +74,18 @@ def snapshot() -> dict[str, list[dict[str, Any]]]:
     }  # type: ignore[misc]
 
 
+def state() -> dict[str, list[dict[str, Any]]]:
+    """Every table but the idempotency records: what a refusal must leave as it was.
+
+    A refused (I) request keeps its answer under its key, so that a retry is answered with it.
+    """
+    from chalicelib.persistence.models import IdempotencyModel
+
+    tables = snapshot()
+    tables.pop(IdempotencyModel.Meta.table_name)
+    return tables
+
+
 def reward_body(**overrides: Any) -> dict[str, Any]:
     return {"name": "Tour poster", "cost": 30, "stock_remaining": 10, **overrides}
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from chalicelib.domain.errors import DomainError
 from chalicelib.domain.rewards import Reward
 from chalicelib.persistence import tables
 from chalicelib.services import adjustments, catalogue, checkins
@@ -31,6 +32,10 @@ def _catalogue(now: datetime) -> list[Reward]:
     ]
 
 
+def _refused(error: DomainError) -> tuple[int, str]:
+    return error.status, error.detail
+
+
 def seed(now: datetime | None = None) -> None:
     now = now or datetime.now(UTC)
     tables.create_all()
@@ -39,7 +44,7 @@ def seed(now: datetime | None = None) -> None:
     for offset in range(3, 0, -1):
         for fan_id in DEMO_FANS:
             checkins.check_in(fan_id, now - timedelta(days=offset))
-    welcome = IdempotentRequest.of("seed", "welcome-bonus-fan-alice", "POST", "seed", {})
+    welcome = IdempotentRequest.of("seed", "welcome-bonus-fan-alice", "POST", "seed", {}, _refused)
     adjustments.adjust("fan-alice", 500, "welcome bonus", welcome, lambda r: (201, "{}"), now)
 
 

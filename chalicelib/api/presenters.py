@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalicelib.api import schemas
 from chalicelib.domain import fan as fans
 from chalicelib.domain.rewards import Reward
-from chalicelib.persistence.platform import ContentMetrics as ContentMetricsRead
+from chalicelib.persistence.content_metrics import ContentMetrics as ContentMetricsRead
 from chalicelib.services.adjustments import AdjustmentResult
 from chalicelib.services.checkins import CheckinResult
 from chalicelib.services.redemptions import RedemptionResult

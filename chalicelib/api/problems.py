@@ -25,6 +25,12 @@ def problem(
     )
 
 
+def rendered(error: DomainError) -> tuple[int, str]:
+    """A refusal's status and problem body, as kept under an idempotency key and replayed."""
+    response = from_error(error)
+    return response.status_code, str(response.body)
+
+
 def from_error(error: DomainError) -> Response:
     extra: dict[str, Any] = dict(error.extra)
     headers: dict[str, str] = {}

@@ -29,6 +29,7 @@ from chalicelib.api.schemas import encoder
 from chalicelib.domain import idempotency
 from chalicelib.domain.errors import DomainError
 from chalicelib.observability import logger
+from chalicelib.persistence.transaction import request_budget
 from chalicelib.services.idempotent import IdempotentRequest, Outcome
 from chalicelib.settings import get_settings
 
@@ -106,7 +107,8 @@ class Call:
         value = params.get(name) if params is not None else None
         return str(value) if value is not None else None
 
-    def idempotency(self) -> IdempotentRequest:
+    def idempotency(self, body: msgspec.Struct | None = None) -> IdempotentRequest:
+        """The caller's key and a fingerprint of the request as understood (defaults applied), not as spelled."""
         key = header(self.request, "idempotency-key")
         if key is None:
             raise ValidationFailed(
@@ -118,7 +120,10 @@ class Call:
                 "The Idempotency-Key header is invalid.",
                 [{"field": "Idempotency-Key", "message": "1-255 printable ASCII characters"}],
             )
-        return IdempotentRequest.of(self.principal.subject, key, self.spec.method, self.request.path, self.raw_json())
+        understood = msgspec.to_builtins(body) if body is not None else self.raw_json()
+        return IdempotentRequest.of(
+            self.principal.subject, key, self.spec.method, self.request.path, understood, problems.rendered
+        )
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -130,7 +135,8 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 
 
 def outcome_response(outcome: Outcome) -> Response:
-    headers: dict[str, str | list[str]] = {"Content-Type": "application/json"}
+    content_type = problems.PROBLEM_JSON if outcome.status >= 400 else "application/json"
+    headers: dict[str, str | list[str]] = {"Content-Type": content_type}
     if outcome.replayed:
         headers["Idempotent-Replayed"] = "true"
     return Response(body=outcome.body, status_code=outcome.status, headers=headers)
@@ -183,7 +189,9 @@ class Api:
             if spec.auth == "admin" and principal is not None and not principal.is_admin:
                 raise Forbidden("This operation is for operators.")
             _check_body(request)
-            return handler(Call(request, spec, principal), **params)
+            settings = get_settings()
+            with request_budget(settings.request_attempts, settings.request_seconds):
+                return handler(Call(request, spec, principal), **params)
         except DomainError as error:
             if error.status >= 500:
                 logger.warning("request refused", extra={"code": error.code, "status": error.status})

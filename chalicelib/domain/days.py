@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from importlib import resources
+from zoneinfo import ZoneInfo
+
+NOT_ZONES = frozenset({"Factory", "localtime", "posixrules"})
+
+
+@lru_cache(maxsize=1)
+def zone_names() -> frozenset[str]:
+    """The IANA zones of the `tzdata` package: the same list on every machine, whatever its system files."""
+    listed = resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8").split()
+    return frozenset(name for name in listed if name not in NOT_ZONES)
+
+
+def is_time_zone(name: str) -> bool:
+    return name in zone_names()
 
 
 @lru_cache(maxsize=512)
 def zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
-
-
-def is_time_zone(name: str) -> bool:
-    """True for an IANA zone name this runtime knows; rejects paths and empty strings."""
-    if not name or name.startswith("/") or ".." in name:
-        return False
-    try:
-        zone(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
+    """A zone's rules from the `tzdata` package, never from the system, so every machine agrees."""
+    if not is_time_zone(name):
+        raise ValueError(f"{name!r} is not an IANA time zone")
+    with resources.files("tzdata.zoneinfo").joinpath(*name.split("/")).open("rb") as data:
+        return ZoneInfo.from_file(data, key=name)
 
 
 def local_day(instant: datetime, zone_name: str) -> date:
@@ -46,3 +54,30 @@ def add_months(month: str, months: int) -> date:
     year, mon = (int(part) for part in month.split("-"))
     index = year * 12 + (mon - 1) + months
     return date(index // 12, index % 12 + 1, 1)
+
+
+def day_start(day: date, zone_name: str) -> datetime:
+    """The first instant of a local day (midnight, or the first valid time after a gap)."""
+    return datetime.combine(day, time(), zone(zone_name))
+
+
+def overlapping_days(day: date, from_zone: str, to_zone: str) -> list[date]:
+    """The days of `to_zone` that share at least one instant with `day` in `from_zone`."""
+    first = local_day(day_start(day, from_zone), to_zone)
+    last = local_day(day_start(day + timedelta(days=1), from_zone) - timedelta(microseconds=1), to_zone)
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def carry_day_counts(counts: Mapping[str, int], from_zone: str, to_zone: str) -> dict[str, int]:
+    """Per-day counts (`YYYY-MM-DD|what`) re-keyed to another zone without giving back a fresh day.
+
+    Each day's count goes to every day of the new zone that overlaps it (the larger where two
+    meet), so nothing counted in an hour of the old day can be counted again in that hour.
+    """
+    carried: dict[str, int] = {}
+    for key, value in counts.items():
+        day, _, what = key.partition("|")
+        for new_day in overlapping_days(date.fromisoformat(day), from_zone, to_zone):
+            new_key = f"{new_day.isoformat()}|{what}"
+            carried[new_key] = max(carried.get(new_key, 0), value)
+    return carried

@@ -2,10 +2,7 @@
 
 Rules are data (`EngagementRules`, from settings). Caps count in the fan's local day of
 `occurred_at`, not of arrival, so late or reordered deliveries land in the right day.
-
-An award can be deferred: when the fan's state is unknown, the event is appended to the fan's
-pending list without reading the fan, and `settle` decides it later, in order, exactly as
-`decide` and `apply` would have at the time.
+Engaging with content published through any account the fan has linked earns nothing.
 """
 
 from __future__ import annotations
@@ -20,9 +17,10 @@ from chalicelib.domain import fan as fans
 
 Kind = Literal["liked", "commented", "shared", "viewed", "published"]
 KINDS: tuple[Kind, ...] = ("liked", "commented", "shared", "viewed", "published")
+Account = tuple[str, str]  # (platform, external user id)
 Reason = Literal["earned", "capped", "self", "low_completion", "too_old", "in_future", "unpriced"]
 COUNT_RETENTION_DAYS = 10
-MAX_PENDING = 25  # deferred awards per fan before a deferral reads the fan instead; keeps writes small
+BACKDATED_AFTER = timedelta(hours=1)  # events older than this on arrival are counted as back-dated
 
 
 @dataclass(frozen=True)
@@ -55,22 +53,6 @@ def counts_key(day: date, kind: str) -> str:
     return f"{day.isoformat()}|{kind}"
 
 
-@dataclass(frozen=True)
-class PendingAward:
-    """An event earning for a fan whose state was not read; decided by `settle`.
-
-    `points` is the price when it was deferred, so a later change of rules cannot reprice it.
-    """
-
-    kind: Kind
-    occurred_at: datetime
-    at: datetime
-    ref: str
-    points: int
-    self_engagement: bool
-    completion: float | None
-
-
 def refusal(
     kind: Kind, occurred_at: datetime, now: datetime, rules: EngagementRules, completion: float | None
 ) -> Decision | None:
@@ -86,6 +68,10 @@ def refusal(
     return None
 
 
+def is_backdated(occurred_at: datetime, now: datetime) -> bool:
+    return now - occurred_at > BACKDATED_AFTER
+
+
 def decide(
     fan: fans.Fan,
     kind: Kind,
@@ -94,18 +80,33 @@ def decide(
     community_zone: str,
     rules: EngagementRules,
     *,
-    self_engagement: bool = False,
+    author: Account | None = None,
     completion: float | None = None,
 ) -> Decision:
-    """Decide the award for one event by a linked fan, in the fan's local day of `occurred_at`."""
+    """Decide the award for one event by a linked fan, in the fan's local day of `occurred_at`.
+
+    `author` is the content's author (platform, account) when known: content published through
+    any account this fan has linked, now or before, is the fan's own.
+    """
     refused = refusal(kind, occurred_at, now, rules, completion)
     if refused is not None:
         return refused
-    points = rules.points[kind]
+    return judge(fan, kind, occurred_at, community_zone, rules.points[kind], rules.daily_caps.get(kind), author)
+
+
+def judge(
+    fan: fans.Fan,
+    kind: Kind,
+    occurred_at: datetime,
+    community_zone: str,
+    points: int,
+    cap: int | None,
+    author: Account | None,
+) -> Decision:
+    """The fan-dependent part of a decision: own content, then the day's cap, for an event that may earn."""
     day = days.local_day(occurred_at, fan.zone_or(community_zone))
-    if self_engagement:
+    if author is not None and fan.owns(*author):
         return Decision(0, "self", day)
-    cap = rules.daily_caps.get(kind)
     if cap is not None and fan.engagement_counts.get(counts_key(day, kind), 0) >= cap:
         return Decision(0, "capped", day)
     return Decision(points, "earned", day)
@@ -125,35 +126,6 @@ def apply(
     counted = replace(fan, engagement_counts=counts)
     label = ref if decision.reason == "earned" else f"{ref} ({decision.reason})"
     return fans.credit(counted, decision.points, "engagement", label, now, community_zone, base=fan, always_record=True)
-
-
-def settle(base: fans.Fan, pending: tuple[PendingAward, ...], community_zone: str, rules: EngagementRules) -> fans.Fan:
-    """The fan after its pending awards, each with its ledger entry in `settling`.
-
-    `base` is the stored state without them: every append bumped the stored version by one, so
-    each award here takes the next version and leaves one ledger entry, and the result carries
-    the stored version.
-    """
-    fan, entries = base, list(base.settling)
-    for award in pending:
-        priced = replace(rules, points={**rules.points, award.kind: award.points})
-        decision = decide(
-            fan,
-            award.kind,
-            award.occurred_at,
-            award.at,
-            community_zone,
-            priced,
-            self_engagement=award.self_engagement,
-            completion=award.completion,
-        )
-        change = apply(fan, award.kind, decision, award.ref, award.at, community_zone)
-        if change is None:  # every deferred award leaves its own entry, so undoing it finds that one
-            label = f"{award.ref} ({decision.reason})"
-            change = fans.credit(fan, 0, "engagement", label, award.at, community_zone, always_record=True)
-        entries.extend([change.entry] if change.entry else [])
-        fan = change.fan
-    return replace(fan, settling=tuple(entries))
 
 
 def award_labels(ref: str) -> frozenset[str]:

@@ -17,6 +17,7 @@ from chalicelib.domain.errors import InsufficientPoints, TimeZoneChangeTooSoon
 LedgerKind = Literal["checkin", "engagement", "redemption", "refund", "expiry", "adjustment", "referral"]
 DEFAULT_TIER = "silent"
 DEFAULT_STAGE = "awareness"
+MAX_FORMER_ACCOUNTS = 20  # accounts a fan has linked before, kept so their old content stays "their own"
 
 
 @dataclass(frozen=True)
@@ -48,11 +49,13 @@ class Fan:
     lifecycle_stage: str = DEFAULT_STAGE
     streak: int = 0
     last_checkin_date: date | None = None
+    last_checkin_at: datetime | None = None
     earned_by_month: dict[str, int] = field(default_factory=dict)
     consumed: int = 0
     redeemed: dict[str, int] = field(default_factory=dict)
     engagement_counts: dict[str, int] = field(default_factory=dict)
     linked_accounts: dict[str, str] = field(default_factory=dict)
+    former_accounts: tuple[tuple[str, str], ...] = ()
     version: int = 0
     created_at: datetime | None = None
     settling: tuple[LedgerEntry, ...] = ()
@@ -63,6 +66,24 @@ class Fan:
 
     def zone_or(self, community_zone: str) -> str:
         return self.time_zone or community_zone
+
+    def owns(self, platform: str, external_user_id: str) -> bool:
+        """Whether this platform account is, or was, this fan's: engaging with one's own content earns nothing."""
+        return (
+            self.linked_accounts.get(platform) == external_user_id
+            or (platform, external_user_id) in self.former_accounts
+        )
+
+    def with_account(self, platform: str, external_user_id: str | None) -> Fan:
+        """Link (or with None, unlink) the fan's account on a platform, remembering the one it replaces."""
+        accounts = {k: v for k, v in self.linked_accounts.items() if k != platform}
+        if external_user_id is not None:
+            accounts[platform] = external_user_id
+        former = self.former_accounts
+        previous = self.linked_accounts.get(platform)
+        if previous is not None and previous != external_user_id and (platform, previous) not in former:
+            former = (*former, (platform, previous))[-MAX_FORMER_ACCOUNTS:]
+        return replace(self, linked_accounts=accounts, former_accounts=former)
 
 
 @dataclass(frozen=True)
@@ -146,11 +167,15 @@ def debit(fan: Fan, points: int, kind: LedgerKind, ref: str, now: datetime, *, b
     return _commit(base or fan, after, now, -points, kind, ref)
 
 
-def adjust(fan: Fan, delta: int, reason: str, now: datetime, community_zone: str) -> FanChange:
-    """An operator's correction: positive credits (counts as earned), negative debits."""
-    if delta >= 0:
-        return credit(fan, delta, "adjustment", reason, now, community_zone)
-    return debit(fan, -delta, "adjustment", reason, now)
+def adjust(fan: Fan, delta: int, reason: str, now: datetime, community_zone: str) -> tuple[FanChange, LedgerEntry]:
+    """An operator's correction: positive credits (counts as earned), negative debits; with its entry."""
+    if delta > 0:
+        change = credit(fan, delta, "adjustment", reason, now, community_zone)
+    else:
+        change = debit(fan, -delta, "adjustment", reason, now)
+    if change.entry is None:
+        raise ValueError("an adjustment needs a non-zero delta")
+    return change, change.entry
 
 
 @dataclass(frozen=True)
@@ -164,20 +189,39 @@ class CheckinOutcome:
         return self.change is None
 
 
+def last_checkin_day(fan: Fan, zone_name: str) -> date | None:
+    """The local day of the last check-in in `zone_name`: after a time-zone change, still the same instant."""
+    if fan.last_checkin_at is not None:
+        return days.local_day(fan.last_checkin_at, zone_name)
+    return fan.last_checkin_date
+
+
 def check_in(fan: Fan, now: datetime, community_zone: str, rules: CheckinRules) -> CheckinOutcome:
-    """At most one award per local day of the fan; the streak counts consecutive local days."""
-    today = days.local_day(now, fan.zone_or(community_zone))
-    if fan.last_checkin_date is not None and fan.last_checkin_date >= today:
+    """At most one award per local day of the fan; the streak counts consecutive local days.
+
+    Days are compared in the fan's current zone, including the last check-in's, so a change of
+    zone cannot make the same real day count twice.
+    """
+    zone_name = fan.zone_or(community_zone)
+    today = days.local_day(now, zone_name)
+    last = last_checkin_day(fan, zone_name)
+    if last is not None and last >= today:
         return CheckinOutcome(today, None, 0)
-    streak = days.next_streak(fan.last_checkin_date, fan.streak, today)
+    streak = days.next_streak(last, fan.streak, today)
     points = rules.points_for(streak)
-    progressed = replace(fan, streak=streak, last_checkin_date=today)
+    progressed = replace(fan, streak=streak, last_checkin_date=today, last_checkin_at=now)
     change = credit(progressed, points, "checkin", today.isoformat(), now, community_zone, base=fan)
     return CheckinOutcome(today, change, points)
 
 
-def change_time_zone(fan: Fan, zone_name: str, now: datetime, min_days: int) -> FanChange | None:
-    """Limit changes so that moving east cannot replay a day; the first choice is free."""
+def change_time_zone(
+    fan: Fan, zone_name: str, now: datetime, min_days: int, community_zone: str
+) -> FanChange | None:
+    """Limit changes so that moving east cannot replay a day; the first choice is free.
+
+    A change never gives a fresh day: the last check-in keeps its instant, and every day's
+    engagement counts carry over to each day of the new zone that overlaps it.
+    """
     if zone_name == fan.time_zone:
         return None
     last = fan.time_zone_changed_at
@@ -187,7 +231,24 @@ def change_time_zone(fan: Fan, zone_name: str, now: datetime, min_days: int) -> 
             f"The time zone can change once every {min_days} days; next change from {allowed.isoformat()}.",
             next_change_at=allowed.isoformat(),
         )
-    return touch(fan, replace(fan, time_zone=zone_name, time_zone_changed_at=now), now)
+    old_zone = fan.zone_or(community_zone)
+    moved = replace(
+        fan,
+        time_zone=zone_name,
+        time_zone_changed_at=now,
+        engagement_counts=days.carry_day_counts(fan.engagement_counts, old_zone, zone_name),
+        last_checkin_date=_carried_checkin_day(fan, old_zone, zone_name),
+    )
+    return touch(fan, moved, now)
+
+
+def _carried_checkin_day(fan: Fan, old_zone: str, new_zone: str) -> date | None:
+    """The last check-in's day in the new zone; without its instant, the latest day overlapping it."""
+    if fan.last_checkin_at is not None:
+        return days.local_day(fan.last_checkin_at, new_zone)
+    if fan.last_checkin_date is None:
+        return None
+    return max(days.overlapping_days(fan.last_checkin_date, old_zone, new_zone))
 
 
 @dataclass(frozen=True)

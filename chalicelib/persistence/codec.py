@@ -7,11 +7,12 @@ from typing import Any
 
 from pynamodb.attributes import MapAttribute
 
-from chalicelib.domain import engagement
 from chalicelib.domain.fan import Fan, LedgerEntry
 from chalicelib.domain.idempotency import IdempotencyRecord
 from chalicelib.domain.rewards import Redemption, Reward
+from chalicelib.domain.settlement import PendingAward, StoredFan
 from chalicelib.persistence.models import (
+    AccountAttribute,
     FanModel,
     IdempotencyModel,
     LedgerEntryModel,
@@ -19,7 +20,6 @@ from chalicelib.persistence.models import (
     RedemptionModel,
     RewardModel,
 )
-from chalicelib.settings import get_settings
 
 
 def _raw_map(attr: MapAttribute[str, Any] | None) -> dict[str, Any]:
@@ -30,36 +30,35 @@ def _int_map(attr: MapAttribute[str, Any] | None) -> dict[str, int]:
     return {str(k): int(v) for k, v in _raw_map(attr).items()}
 
 
-def fan_from_item(item: FanModel) -> Fan:
-    """The fan as it stands: the stored state with its pending awards settled (not yet written)."""
+def fan_from_item(item: FanModel) -> StoredFan:
+    """What is stored: the state of the last whole write and the awards appended since (not settled here)."""
     pending = tuple(pending_from_attribute(a) for a in item.pending or [])
-    base = _stored_fan(item, int(item.version) - len(pending))
-    if not pending:
-        return base
-    settings = get_settings()
-    return engagement.settle(base, pending, settings.community_time_zone, settings.engagement_rules)
+    return StoredFan(_stored_fan(item, int(item.version) - len(pending)), pending)
 
 
-def pending_from_attribute(attr: PendingAwardAttribute) -> engagement.PendingAward:
-    return engagement.PendingAward(
+def pending_from_attribute(attr: PendingAwardAttribute) -> PendingAward:
+    return PendingAward(
         kind=attr.kind,  # type: ignore[arg-type]
         occurred_at=attr.occurred_at,
         at=attr.at,
         ref=attr.ref,
         points=int(attr.points),
-        self_engagement=bool(attr.self_engagement),
+        cap=int(attr.cap) if attr.cap is not None else None,
+        author=(attr.author_platform, attr.author) if attr.author_platform and attr.author else None,
         completion=float(attr.completion) if attr.completion is not None else None,
     )
 
 
-def pending_to_attribute(award: engagement.PendingAward) -> PendingAwardAttribute:
+def pending_to_attribute(award: PendingAward) -> PendingAwardAttribute:
     return PendingAwardAttribute(
         kind=award.kind,
         occurred_at=award.occurred_at,
         at=award.at,
         ref=award.ref,
         points=award.points,
-        self_engagement=award.self_engagement,
+        cap=award.cap,
+        author_platform=award.author[0] if award.author else None,
+        author=award.author[1] if award.author else None,
         completion=award.completion,
     )
 
@@ -75,11 +74,13 @@ def _stored_fan(item: FanModel, version: int) -> Fan:
         lifecycle_stage=item.lifecycle_stage,
         streak=int(item.streak),
         last_checkin_date=date.fromisoformat(item.last_checkin_date) if item.last_checkin_date else None,
+        last_checkin_at=item.last_checkin_at,
         earned_by_month=_int_map(item.earned_by_month),
         consumed=int(item.consumed),
         redeemed=_int_map(item.redeemed),
         engagement_counts=_int_map(item.engagement_counts),
         linked_accounts={str(k): str(v) for k, v in _raw_map(item.linked_accounts).items()},
+        former_accounts=tuple((a.platform, a.external_user_id) for a in item.former_accounts or []),
         version=version,
         created_at=item.created_at,
     )
@@ -96,11 +97,13 @@ def fan_to_item(fan: Fan, change_token: str | None = None) -> FanModel:
         lifecycle_stage=fan.lifecycle_stage,
         streak=fan.streak,
         last_checkin_date=fan.last_checkin_date.isoformat() if fan.last_checkin_date else None,
+        last_checkin_at=fan.last_checkin_at,
         earned_by_month=MapAttribute(**fan.earned_by_month),
         consumed=fan.consumed,
         redeemed=MapAttribute(**fan.redeemed),
         engagement_counts=MapAttribute(**fan.engagement_counts),
         linked_accounts=MapAttribute(**fan.linked_accounts),
+        former_accounts=[AccountAttribute(platform=p, external_user_id=e) for p, e in fan.former_accounts] or None,
         version=fan.version,
         created_at=fan.created_at,
         change_token=change_token,
@@ -182,15 +185,15 @@ def redemption_to_item(redemption: Redemption) -> RedemptionModel:
         quantity=redemption.quantity,
         points_spent=redemption.points_spent,
         status=redemption.status,
-        created_at=_utc_iso(redemption.created_at),
+        created_at=instant(redemption.created_at),
         balance_after=redemption.balance_after,
         updated_at=redemption.updated_at,
     )
 
 
-def _utc_iso(instant: datetime) -> str:
-    """Fixed-width UTC timestamps so that the index's string order is time order."""
-    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ").replace("Z", "+00:00")
+def instant(moment: datetime) -> str:
+    """Fixed-width UTC timestamps, so that string order (in keys and conditions) is time order."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
 
 
 def record_from_item(item: IdempotencyModel) -> IdempotencyRecord:

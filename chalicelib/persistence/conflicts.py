@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.domain.fan import Fan
 from chalicelib.domain.idempotency import IdempotencyRecord
 from chalicelib.domain.rewards import Redemption, Reward
-from chalicelib.persistence import codec
+from chalicelib.domain.settlement import StoredFan
+from chalicelib.persistence import codec, items
 from chalicelib.persistence.models import FanModel, IdempotencyModel, LinkModel, RedemptionModel, RewardModel
 from chalicelib.persistence.transaction import Cancelled
 
@@ -21,9 +21,9 @@ class KeyTaken(Exception):
 
 
 class StaleFan(Exception):
-    """The fan changed since it was read; `current` is the fan now (None if it does not exist)."""
+    """The fan changed since it was read; `current` is what is stored now (None if it does not exist)."""
 
-    def __init__(self, current: Fan | None, change_token: str | None = None) -> None:
+    def __init__(self, current: StoredFan | None, change_token: str | None = None) -> None:
         super().__init__("fan changed")
         self.current = current
         self.change_token = change_token
@@ -73,25 +73,25 @@ def _decode(raw: dict[str, Any] | None, model: Any) -> Any:
 
 def raise_for(cancelled: Cancelled) -> None:
     """Raise the most decisive conflict: a taken key first, then the fan, reward and redemption."""
-    if cancelled.failed("delivery"):
+    if cancelled.failed(items.DELIVERY):
         raise DuplicateDelivery()
-    if cancelled.failed("link") or cancelled.failed("link_guard"):
-        raw = cancelled.old_item("link") or cancelled.old_item("link_guard")
+    if cancelled.failed(items.LINK) or cancelled.failed(items.LINK_GUARD):
+        raw = cancelled.old_item(items.LINK) or cancelled.old_item(items.LINK_GUARD)
         item = _decode(raw, LinkModel)
         raise LinkChanged(item.fan_id if item else None)
-    if cancelled.failed("unlink"):
+    if cancelled.failed(items.UNLINK):
         raise OldLinkGone()
-    if cancelled.failed("idempotency"):
-        raise KeyTaken(codec.record_from_item(_decode(cancelled.old_item("idempotency"), IdempotencyModel)))
-    if cancelled.failed("fan"):
-        item = _decode(cancelled.old_item("fan"), FanModel)
+    if cancelled.failed(items.IDEMPOTENCY):
+        raise KeyTaken(codec.record_from_item(_decode(cancelled.old_item(items.IDEMPOTENCY), IdempotencyModel)))
+    if cancelled.failed(items.FAN):
+        item = _decode(cancelled.old_item(items.FAN), FanModel)
         raise StaleFan(codec.fan_from_item(item) if item else None, item.change_token if item else None)
-    if cancelled.failed("reward"):
-        item = _decode(cancelled.old_item("reward"), RewardModel)
+    if cancelled.failed(items.REWARD):
+        item = _decode(cancelled.old_item(items.REWARD), RewardModel)
         raise StaleReward(codec.reward_from_item(item) if item else None)
-    if cancelled.failed("redemption"):
-        item = _decode(cancelled.old_item("redemption"), RedemptionModel)
+    if cancelled.failed(items.REDEMPTION):
+        item = _decode(cancelled.old_item(items.REDEMPTION), RedemptionModel)
         raise StaleRedemption(codec.redemption_from_item(item) if item else None)
-    if cancelled.failed("engagement"):
+    if cancelled.failed(items.ENGAGEMENT):
         raise EngagementTaken()
     raise cancelled

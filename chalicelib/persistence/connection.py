@@ -18,7 +18,9 @@ from chalicelib.settings import get_settings
 
 @lru_cache(maxsize=1)
 def transaction_connection() -> Connection:
-    return Connection(region=get_settings().region, max_retry_attempts=2)
+    return Connection(
+        region=get_settings().region, max_retry_attempts=0, connect_timeout_seconds=1, read_timeout_seconds=3
+    )
 
 
 def _clients() -> list[Any]:

@@ -24,7 +24,9 @@ _settings = get_settings()
 class _Meta:
     region = _settings.region
     billing_mode = "PAY_PER_REQUEST"
-    max_retry_attempts = 2
+    max_retry_attempts = 0  # every attempt is ours to count: see transaction.with_retries
+    connect_timeout_seconds = 1
+    read_timeout_seconds = 3
 
 
 class PendingAwardAttribute(MapAttribute[str, Any]):
@@ -35,8 +37,17 @@ class PendingAwardAttribute(MapAttribute[str, Any]):
     at = UTCDateTimeAttribute()
     ref = UnicodeAttribute()
     points = NumberAttribute()
-    self_engagement = BooleanAttribute()
+    cap = NumberAttribute(null=True)
+    author_platform = UnicodeAttribute(null=True)
+    author = UnicodeAttribute(null=True)
     completion = NumberAttribute(null=True)
+
+
+class AccountAttribute(MapAttribute[str, Any]):
+    """A platform account a fan linked before (see `Fan.former_accounts`)."""
+
+    platform = UnicodeAttribute()
+    external_user_id = UnicodeAttribute()
 
 
 class FanModel(Model):
@@ -58,6 +69,7 @@ class FanModel(Model):
     lifecycle_stage = UnicodeAttribute()
     streak = NumberAttribute()
     last_checkin_date = UnicodeAttribute(null=True)
+    last_checkin_at = UTCDateTimeAttribute(null=True)
     earned_by_month: MapAttribute[str, Any] = MapAttribute()
     consumed = NumberAttribute()
     redeemed: MapAttribute[str, Any] = MapAttribute()
@@ -66,6 +78,7 @@ class FanModel(Model):
     change_token = UnicodeAttribute(null=True)
     engagement_counts: MapAttribute[str, Any] = MapAttribute(null=True)
     linked_accounts: MapAttribute[str, Any] = MapAttribute(null=True)
+    former_accounts = ListAttribute(of=AccountAttribute, null=True)
     pending = ListAttribute(of=PendingAwardAttribute, null=True)
 
 
@@ -204,13 +217,13 @@ class EngagementModel(Model):
     engagement_key = UnicodeAttribute(hash_key=True)
     fan_id = UnicodeAttribute(null=True)
     points = NumberAttribute()
-    occurred_at = UnicodeAttribute()
+    occurred_at = UnicodeAttribute()  # fixed-width UTC (codec.instant), so string order is time order
     reversed_at = UnicodeAttribute(null=True)
     deferred = BooleanAttribute(null=True)
 
 
 class ContentStatsModel(Model):
-    """Content metrics as one `user#<id>` item per engaged user, holding that user's counters.
+    """Content metrics as one `u/<id>` item per engaged user (`keys.stats_user`), holding that user's counters.
 
     No item is shared by everyone engaging with one content item (a hot item would cap it near
     1,000 writes/s and make concurrent transactions conflict); a user always lands in the same of

@@ -12,9 +12,10 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model, _ModelFuture
 from pynamodb.transactions import TransactGet
 
-from chalicelib.domain.fan import Fan, LedgerEntry
+from chalicelib.domain.fan import LedgerEntry
 from chalicelib.domain.idempotency import IdempotencyRecord
 from chalicelib.domain.rewards import Redemption, Reward
+from chalicelib.domain.settlement import StoredFan
 from chalicelib.persistence import codec
 from chalicelib.persistence.connection import transaction_connection
 from chalicelib.persistence.models import (
@@ -56,8 +57,8 @@ def _decode_cursor(cursor: str, prefix: str) -> str:
     return value[len(prefix) :]
 
 
-def fan(fan_id: str) -> Fan | None:
-    def read() -> Fan | None:
+def fan(fan_id: str) -> StoredFan | None:
+    def read() -> StoredFan | None:
         try:
             return codec.fan_from_item(FanModel.get(fan_id, consistent_read=True))
         except DoesNotExist:
@@ -103,7 +104,7 @@ def idempotency_record(key: str) -> IdempotencyRecord | None:
 
 @dataclass(frozen=True)
 class FanContext:
-    fan: Fan | None
+    fan: StoredFan | None
     reward: Reward | None
     record: IdempotencyRecord | None
 
@@ -132,17 +133,16 @@ def resolve(future: _ModelFuture[M], convert: Callable[[M], T]) -> T | None:
         return None
 
 
-def ledger_page(fan_id: str, limit: int, cursor: str | None) -> Page[LedgerEntry]:
+def ledger_page(fan_id: str, limit: int, cursor: str | None, unwritten: tuple[LedgerEntry, ...]) -> Page[LedgerEntry]:
     """Newest first; the cursor is the last entry id shown, so it cannot reach another fan.
 
-    Deferred awards not yet in the table come from the fan, read first, and are merged by id with
-    the stored page: one written in between shows once, and newer stored entries keep their place.
+    `unwritten` are the fan's settled deferred awards not yet in the table, read before this
+    query: they are merged by id with the stored page, so one written in between shows once and
+    newer stored entries keep their place.
     """
     before = _decode_cursor(cursor, "le:") if cursor is not None else None
     start = {"fan_id": {"S": fan_id}, "entry_id": {"S": before}} if before is not None else None
-
-    current = fan(fan_id)
-    settling = [e for e in current.settling if before is None or e.entry_id < before] if current else []
+    settling = [e for e in unwritten if before is None or e.entry_id < before]
 
     def read() -> Page[LedgerEntry]:
         items = LedgerEntryModel.query(

@@ -2,6 +2,11 @@
 
 Cancellation reasons come back in the order PynamoDB sends items (condition checks, deletes,
 puts, updates), not the order they were added; `Transaction` maps them back to our own names.
+
+Retries have one budget (docs/architecture.md, "Retries and faults"): botocore makes a single
+attempt per call, `with_retries` retries transient failures, and inside `request_budget` every
+attempt of every call a request makes (the use cases' re-reads and re-decisions included) draws
+on one allowance of attempts and one deadline. When either runs out the request answers 503.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -117,10 +123,53 @@ def _is_retryable(error: PynamoDBException) -> bool:
     return _code(error) in RETRYABLE_ERRORS
 
 
+@dataclass
+class _Budget:
+    attempts: int
+    deadline: float
+
+
+_budget: ContextVar[_Budget | None] = ContextVar("dynamodb_budget", default=None)
+
+
+@contextmanager
+def request_budget(attempts: int, seconds: float) -> Iterator[None]:
+    """Bound every DynamoDB attempt made inside (by any call or retry loop) by a count and a deadline."""
+    token = _budget.set(_Budget(attempts, time.monotonic() + seconds))
+    try:
+        yield
+    finally:
+        _budget.reset(token)
+
+
+def _may_attempt() -> bool:
+    budget = _budget.get()
+    if budget is None:
+        return True
+    if budget.attempts <= 0 or time.monotonic() >= budget.deadline:
+        return False
+    budget.attempts -= 1
+    return True
+
+
+def _pause(attempt: int) -> None:
+    """Full-jitter backoff, never sleeping past the request's deadline."""
+    delay = random.uniform(0, min(0.4, 0.01 * 2**attempt))
+    budget = _budget.get()
+    if budget is not None:
+        delay = min(delay, max(0.0, budget.deadline - time.monotonic()))
+    time.sleep(delay)
+
+
 def with_retries(operation: Callable[[], T]) -> T:
-    """Run a DynamoDB operation; transient failures are retried, then reported as Unavailable."""
+    """Run a DynamoDB operation; transient failures are retried, then reported as Unavailable.
+
+    At most WRITE_ATTEMPTS attempts per call, and inside a request no more than its budget allows.
+    """
     attempts = get_settings().write_attempts
     for attempt in range(attempts):
+        if not _may_attempt():
+            break
         try:
             return operation()
         except PynamoDBException as error:
@@ -131,7 +180,7 @@ def with_retries(operation: Callable[[], T]) -> T:
                 extra={"code": _code(error) or type(error.cause).__name__, "attempt": attempt + 1},
             )
             if attempt + 1 < attempts:
-                time.sleep(random.uniform(0, min(0.4, 0.01 * 2**attempt)))
+                _pause(attempt)
     raise Unavailable("The service is busy; retry shortly.")
 
 

@@ -9,7 +9,7 @@ from pynamodb.expressions.condition import Condition
 from chalicelib.domain.fan import FanChange
 from chalicelib.domain.idempotency import IdempotencyRecord
 from chalicelib.domain.rewards import Redemption, RedemptionPlan, Reward
-from chalicelib.persistence import codec
+from chalicelib.persistence import codec, items
 from chalicelib.persistence.conflicts import raise_for
 from chalicelib.persistence.models import (
     FanModel,
@@ -29,16 +29,16 @@ def fan_condition(previous_version: int) -> Condition:
 
 def add_fan_change(tx: Transaction, change: FanChange, change_token: str | None = None) -> None:
     """The fan's new state with its ledger entry, and the deferred awards it settles (its put clears them)."""
-    tx.put("fan", codec.fan_to_item(change.fan, change_token), fan_condition(change.previous_version))
+    tx.put(items.FAN, codec.fan_to_item(change.fan, change_token), fan_condition(change.previous_version))
     for entry in (*change.settled, *([change.entry] if change.entry else [])):
-        tx.put("ledger", codec.entry_to_item(entry), LedgerEntryModel.entry_id.does_not_exist())
+        tx.put(items.LEDGER, codec.entry_to_item(entry), LedgerEntryModel.entry_id.does_not_exist())
 
 
-def _add_record(tx: Transaction, record: IdempotencyRecord | None, now: datetime) -> None:
-    if record is None:
+def _add_record(tx: Transaction, record: IdempotencyRecord | None, now: datetime | None) -> None:
+    if record is None or now is None:
         return
     free = IdempotencyModel.key.does_not_exist() | (IdempotencyModel.expires_at < int(now.timestamp()))
-    tx.put("idempotency", codec.record_to_item(record), free)
+    tx.put(items.IDEMPOTENCY, codec.record_to_item(record), free)
 
 
 def _commit(tx: Transaction) -> None:
@@ -49,24 +49,31 @@ def _commit(tx: Transaction) -> None:
 
 
 def commit_fan_change(
-    change: FanChange, record: IdempotencyRecord | None, now: datetime, change_token: str | None = None
+    change: FanChange, change_token: str, record: IdempotencyRecord | None = None, now: datetime | None = None
 ) -> None:
-    """A fan's state with its ledger entry (check-in, adjustment, profile change)."""
+    """A fan's state with its ledger entries, and the request's idempotency record if it has one."""
     tx = Transaction()
     add_fan_change(tx, change, change_token)
     _add_record(tx, record, now)
     _commit(tx)
 
 
-def commit_redemption(plan: RedemptionPlan, record: IdempotencyRecord | None, now: datetime) -> None:
+def record_refusal(record: IdempotencyRecord, now: datetime) -> None:
+    """Keep a refusal under its key, so that a retry is answered with it (raises KeyTaken if the key is used)."""
+    tx = Transaction()
+    _add_record(tx, record, now)
+    _commit(tx)
+
+
+def commit_redemption(plan: RedemptionPlan, change_token: str, record: IdempotencyRecord, now: datetime) -> None:
     """Debit, ledger entry, stock and the redemption in one transaction: all or nothing."""
     tx = Transaction()
-    add_fan_change(tx, plan.change)
-    tx.put("redemption", codec.redemption_to_item(plan.redemption), RedemptionModel.redemption_id.does_not_exist())
+    add_fan_change(tx, plan.change, change_token)
+    tx.put(items.REDEMPTION, codec.redemption_to_item(plan.redemption), RedemptionModel.redemption_id.does_not_exist())
     quantity = plan.redemption.quantity
     reward_key = RewardModel(plan.reward.reward_id)
     tx.update(
-        "reward",
+        items.REWARD,
         reward_key,
         [RewardModel.stock_remaining.add(-quantity)],
         (RewardModel.version == plan.reward.version) & (RewardModel.stock_remaining >= quantity),
@@ -76,19 +83,19 @@ def commit_redemption(plan: RedemptionPlan, record: IdempotencyRecord | None, no
 
 
 def commit_cancellation(
-    change: FanChange, cancelled: Redemption, record: IdempotencyRecord | None, now: datetime
+    change: FanChange, change_token: str, cancelled: Redemption, record: IdempotencyRecord, now: datetime
 ) -> None:
     """Refund, ledger entry, returned stock and the status change in one transaction."""
     tx = Transaction()
-    add_fan_change(tx, change)
+    add_fan_change(tx, change, change_token)
     tx.update(
-        "redemption",
+        items.REDEMPTION,
         RedemptionModel(cancelled.redemption_id),
         [RedemptionModel.status.set(cancelled.status), RedemptionModel.updated_at.set(now)],
         RedemptionModel.status == "confirmed",
     )
     tx.update(
-        "reward",
+        items.REWARD,
         RewardModel(cancelled.reward_id),
         [RewardModel.stock_remaining.add(cancelled.quantity)],
         RewardModel.reward_id.exists(),
@@ -100,7 +107,7 @@ def commit_cancellation(
 def commit_fulfilment(fulfilled: Redemption, now: datetime) -> None:
     tx = Transaction()
     tx.update(
-        "redemption",
+        items.REDEMPTION,
         RedemptionModel(fulfilled.redemption_id),
         [RedemptionModel.status.set(fulfilled.status), RedemptionModel.updated_at.set(now)],
         RedemptionModel.status == "confirmed",
@@ -114,7 +121,7 @@ def replace_reward(reward: Reward, previous_version: int, now: datetime) -> None
         RewardModel.reward_id.does_not_exist() if previous_version == 0 else RewardModel.version == previous_version
     )
     tx = Transaction()
-    tx.put("reward", codec.reward_to_item(reward, now), condition)
+    tx.put(items.REWARD, codec.reward_to_item(reward, now), condition)
     _commit(tx)
 
 
@@ -122,7 +129,7 @@ def commit_restock(reward: Reward, quantity: int, record: IdempotencyRecord | No
     """Add stock, conditioned on the stock we read so that the response's figure is exact."""
     tx = Transaction()
     tx.update(
-        "reward",
+        items.REWARD,
         RewardModel(reward.reward_id),
         [RewardModel.stock_remaining.add(quantity), RewardModel.updated_at.set(now)],
         (RewardModel.version == reward.version) & (RewardModel.stock_remaining == reward.stock_remaining),

@@ -6,11 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from chalicelib.domain import fan as fans
-from chalicelib.domain.errors import FanNotFound, Unavailable
+from chalicelib.domain.errors import FanNotFound
 from chalicelib.persistence import reads, writes
-from chalicelib.persistence.conflicts import KeyTaken, StaleFan
-from chalicelib.services import fan_cache
-from chalicelib.services.idempotent import IdempotentRequest, Outcome, Render, live
+from chalicelib.services import fan_update
+from chalicelib.services.idempotent import IdempotentRequest, Outcome, Render, live, run
 from chalicelib.settings import get_settings
 
 
@@ -23,27 +22,27 @@ class AdjustmentResult:
 def adjust(
     fan_id: str, delta: int, reason: str, request: IdempotentRequest, render: Render[AdjustmentResult], now: datetime
 ) -> Outcome:
-    settings = get_settings()
-    context = reads.fan_context(fan_id, None, request.key)
-    record = live(context.record, now)
-    if record is not None:
-        return Outcome.replay(record, request)
-    if context.fan is None:
-        raise FanNotFound(f"No fan {fan_id} has used the service yet.")
-    fan = context.fan
-    for _ in range(settings.write_attempts):
-        change = fans.adjust(fan, delta, reason, now, settings.community_time_zone)
-        assert change.entry is not None
-        status, body = render(AdjustmentResult(change.fan, change.entry))
-        try:
-            writes.commit_fan_change(change, request.record(status, body, now), now)
-        except KeyTaken as taken:
-            return Outcome.replay(taken.record, request)
-        except StaleFan as stale:
-            if stale.current is None:
-                raise FanNotFound(f"No fan {fan_id} has used the service yet.") from None
-            fan = stale.current
-            continue
-        fan_cache.remember(change.fan)
-        return Outcome(status, body)
-    raise Unavailable("Too many concurrent changes to this fan; retry shortly.")
+    """One consistent read of the fan and the key, then the change with its record in one transaction."""
+    zone = get_settings().community_time_zone
+
+    def decide(fan: fans.Fan) -> fan_update.Decision[Outcome]:
+        if not fan.stored:
+            raise FanNotFound(f"No fan {fan_id} has used the service yet.")
+        change, entry = fans.adjust(fan, delta, reason, now, zone)
+        status, body = render(AdjustmentResult(change.fan, entry))
+        return fan_update.Decision(Outcome(status, body), change)
+
+    def commit(decision: fan_update.Decision[Outcome], token: str) -> None:
+        if decision.change is not None:
+            record = request.record(decision.result.status, decision.result.body, now)
+            writes.commit_fan_change(decision.change, token, record, now)
+
+    def operation() -> Outcome:
+        context = reads.fan_context(fan_id, None, request.key)
+        record = live(context.record, now)
+        if record is not None:
+            return Outcome.replay(record, request)
+        known = fan_update.current(fan_id, context.fan)
+        return fan_update.update(fan_id, decide, commit, known=known, known_fresh=True)
+
+    return run(request, now, operation, look_first=False)

@@ -1,19 +1,24 @@
-"""Points for a linked fan's platform event: decided now when the fan's state is known, else deferred.
+"""Points for a linked fan's platform event, committed with the delivery's other effects.
 
-Deferring appends the event to the fan's pending awards in the delivery's own transaction, so a
-delivery whose link was not cached still costs one read (dedupe, link, content) and one write.
+Decided through the fan-update path when the fan's state is known (cached or read with the
+delivery's context); otherwise deferred: appended to the fan's pending awards in the delivery's
+own transaction, so a delivery whose link was not cached costs one read and one write.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from chalicelib.domain import engagement
+from chalicelib.domain import engagement, settlement
 from chalicelib.domain import fan as fans
+from chalicelib.domain.settlement import PendingAward
 from chalicelib.observability import count
-from chalicelib.persistence import platform, reads
-from chalicelib.services import fan_cache
+from chalicelib.persistence import reads
+from chalicelib.persistence.conflicts import StaleFan
+from chalicelib.persistence.deliveries import DeliveryWrite
+from chalicelib.services import fan_update
 from chalicelib.settings import get_settings
 
 
@@ -26,57 +31,95 @@ class Award:
 
     points: int
     deferred: bool
-    change: fans.FanChange | None
     decision: engagement.Decision | None
 
 
-def add(
-    write: platform.DeliveryWrite,
-    fan_id: str,
-    fan: fans.Fan | None,
-    kind: engagement.Kind,
-    occurred_at: datetime,
-    now: datetime,
-    ref: str,
-    external_user_id: str,
-    change_token: str,
-    *,
-    self_engagement: bool = False,
-    completion: float | None = None,
-) -> Award:
+@dataclass(frozen=True)
+class Event:
+    """One event that may earn: who, what, when, and on whose content."""
+
+    fan_id: str
+    external_user_id: str
+    kind: engagement.Kind
+    occurred_at: datetime
+    ref: str
+    author: engagement.Account | None = None
+    completion: float | None = None
+
+
+Build = Callable[[Award], DeliveryWrite]
+
+
+def grant(event: Event, known: fans.Fan | None, known_fresh: bool, now: datetime, build: Build) -> Award:
+    """Award the event and commit it with what `build` writes for the delivery; returns the award."""
     settings = get_settings()
     rules, zone = settings.engagement_rules, settings.community_time_zone
-    if fan is None:
-        refused = engagement.refusal(kind, occurred_at, now, rules, completion)
-        if refused is not None:
-            return Award(0, False, None, refused)
-        points = rules.points[kind]
-        pending = engagement.PendingAward(kind, occurred_at, now, ref, points, self_engagement, completion)
-        write.defer_award(fan_id, pending, engagement.MAX_PENDING)
-        write.guard_link(external_user_id, fan_id)
-        return Award(0 if self_engagement else points, True, None, None)
-    decision = engagement.decide(
-        fan, kind, occurred_at, now, zone, rules, self_engagement=self_engagement, completion=completion
+    if known is None:
+        try:
+            return _defer(event, now, build)
+        except StaleFan as stale:  # no fan item yet, or its pending list is full: decide from it now
+            known, known_fresh = fan_update.current(event.fan_id, stale.current), True
+
+    def decide(fan: fans.Fan) -> fan_update.Decision[Award]:
+        decision = engagement.decide(
+            fan,
+            event.kind,
+            event.occurred_at,
+            now,
+            zone,
+            rules,
+            author=event.author,
+            completion=event.completion,
+        )
+        change = engagement.apply(fan, event.kind, decision, event.ref, now, zone)
+        return fan_update.Decision(Award(decision.points, False, decision), change, commit_without_change=True)
+
+    def commit(decision: fan_update.Decision[Award], token: str) -> None:
+        write = build(decision.result)
+        if decision.change is not None:
+            write.fan(decision.change, token)
+            write.guard_link(event.external_user_id, event.fan_id)
+        write.commit()
+
+    return fan_update.update(event.fan_id, decide, commit, known=known, known_fresh=known_fresh)
+
+
+def _defer(event: Event, now: datetime, build: Build) -> Award:
+    rules = get_settings().engagement_rules
+    refused = engagement.refusal(event.kind, event.occurred_at, now, rules, event.completion)
+    if refused is not None:
+        award = Award(0, False, refused)
+        build(award).commit()
+        return award
+    points = rules.points[event.kind]
+    pending = PendingAward(
+        event.kind,
+        event.occurred_at,
+        now,
+        event.ref,
+        points,
+        rules.daily_caps.get(event.kind),
+        event.author,
+        event.completion,
     )
-    change = engagement.apply(fan, kind, decision, ref, now, zone)
-    if change is not None:
-        write.fan(change, change_token)
-        write.guard_link(external_user_id, fan.fan_id)
-    return Award(decision.points, False, change, decision)
+    award = Award(points, True, None)
+    write = build(award)
+    write.defer_award(event.fan_id, pending, settlement.MAX_PENDING)
+    write.guard_link(event.external_user_id, event.fan_id)
+    write.commit()
+    return award
 
 
-def landed(award: Award | None, kind: str) -> None:
-    """After the commit: keep the fan written, and count; a deferred award's outcome is only known when it settles."""
+def landed(award: Award | None, event: Event) -> None:
+    """After the commit, count; a deferred award's outcome is only known when it settles."""
     if award is None:
         return
-    if award.change is not None:
-        fan_cache.remember(award.change.fan)
     if award.deferred:
-        count("AwardsDeferred", kind=kind)
+        count("AwardsDeferred", kind=event.kind)
     if award.decision is not None:
-        count("PointsAwarded", award.decision.points, kind=kind)
+        count("PointsAwarded", award.decision.points, kind=event.kind)
         if award.decision.reason == "capped":
-            count("EngagementCapped", kind=kind)
+            count("EngagementCapped", kind=event.kind)
 
 
 def earned(fan: fans.Fan, ref: str) -> int:

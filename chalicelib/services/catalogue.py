@@ -15,8 +15,8 @@ from chalicelib.domain import tiers
 from chalicelib.domain.errors import RewardNotFound, Unavailable
 from chalicelib.domain.rewards import Reward
 from chalicelib.persistence import reads, writes
-from chalicelib.persistence.conflicts import KeyTaken, StaleReward
-from chalicelib.services.idempotent import IdempotentRequest, Outcome, Render, live
+from chalicelib.persistence.conflicts import StaleReward
+from chalicelib.services.idempotent import IdempotentRequest, Outcome, Render, run
 from chalicelib.settings import get_settings
 
 _lock = threading.Lock()
@@ -74,22 +74,21 @@ def restock(
     reward_id: str, quantity: int, request: IdempotentRequest, render: Render[Reward], now: datetime
 ) -> Outcome:
     """Add stock; the stock condition makes the reported figure exact under concurrent redemptions."""
-    record = live(reads.idempotency_record(request.key), now)
-    if record is not None:
-        return Outcome.replay(record, request)
-    current = reads.reward(reward_id)
-    for _ in range(get_settings().write_attempts):
-        if current is None:
-            raise RewardNotFound(f"Reward {reward_id} does not exist.")
-        after = replace(current, stock_remaining=current.stock_remaining + quantity)
-        status, body = render(after)
-        try:
-            writes.commit_restock(current, quantity, request.record(status, body, now), now)
-        except KeyTaken as taken:
-            return Outcome.replay(taken.record, request)
-        except StaleReward as stale:
-            current = stale.current
-            continue
-        remember(after)
-        return Outcome(status, body)
-    raise Unavailable("The reward is being changed concurrently; retry shortly.")
+
+    def operation() -> Outcome:
+        current = reads.reward(reward_id)
+        for _ in range(get_settings().write_attempts):
+            if current is None:
+                raise RewardNotFound(f"Reward {reward_id} does not exist.")
+            after = replace(current, stock_remaining=current.stock_remaining + quantity)
+            status, body = render(after)
+            try:
+                writes.commit_restock(current, quantity, request.record(status, body, now), now)
+            except StaleReward as stale:
+                current = stale.current
+                continue
+            remember(after)
+            return Outcome(status, body)
+        raise Unavailable("The reward is being changed concurrently; retry shortly.")
+
+    return run(request, now, operation, look_first=True)

@@ -1,7 +1,9 @@
-"""Plumbing shared by idempotent use cases: the scoped key, and the response stored with the effect.
+"""Idempotent operations (Stripe semantics): the scoped key, and the answer stored with the effect.
 
 The record is written in the effect's own transaction, so the first attempt costs no extra
-request and a replay is answered from the item the cancelled condition returns.
+request and a replay is answered from the item the cancelled condition returns. A refusal (a
+404 or 409) is a result like any other: it is kept under the key too, so a retry is answered
+with it instead of being tried again.
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ from datetime import datetime
 from typing import TypeVar
 
 from chalicelib.domain import idempotency
+from chalicelib.domain.errors import DomainError, IdempotencyKeyReused
 from chalicelib.domain.idempotency import IdempotencyRecord
+from chalicelib.persistence import reads, writes
+from chalicelib.persistence.conflicts import KeyTaken
 from chalicelib.settings import get_settings
 
 T = TypeVar("T")
@@ -21,12 +26,17 @@ Render = Callable[[T], tuple[int, str]]
 
 @dataclass(frozen=True)
 class IdempotentRequest:
+    """`refusal` renders a refused request as the (status, body) the API answers, to keep under the key."""
+
     key: str
     fingerprint: str
+    refusal: Render[DomainError]
 
     @classmethod
-    def of(cls, caller: str, key: str, method: str, path: str, body: object) -> IdempotentRequest:
-        return cls(idempotency.scoped_key(caller, key), idempotency.fingerprint(method, path, body))
+    def of(
+        cls, caller: str, key: str, method: str, path: str, body: object, refusal: Render[DomainError]
+    ) -> IdempotentRequest:
+        return cls(idempotency.scoped_key(caller, key), idempotency.fingerprint(method, path, body), refusal)
 
     def record(self, status: int, body: str, now: datetime) -> IdempotencyRecord:
         return IdempotencyRecord.for_response(
@@ -36,11 +46,12 @@ class IdempotentRequest:
 
 @dataclass(frozen=True)
 class Outcome:
-    """An HTTP-ready result: what was done now, or the stored answer to an earlier attempt."""
+    """An HTTP-ready result: what was done (or refused) now, or the stored answer to an earlier attempt."""
 
     status: int
     body: str
     replayed: bool = False
+    refused: str | None = None
 
     @classmethod
     def replay(cls, record: IdempotencyRecord, request: IdempotentRequest) -> Outcome:
@@ -50,3 +61,33 @@ class Outcome:
 
 def live(record: IdempotencyRecord | None, now: datetime) -> IdempotencyRecord | None:
     return record if record is not None and record.is_live(now) else None
+
+
+def _kept(error: DomainError) -> bool:
+    """Refusals that are answers to the request (not found, conflicts), not failures to process it."""
+    return 400 < error.status < 500 and not isinstance(error, IdempotencyKeyReused)
+
+
+def run(request: IdempotentRequest, now: datetime, operation: Callable[[], Outcome], *, look_first: bool) -> Outcome:
+    """Answer a replay from its record; otherwise run the operation and keep its refusal under the key.
+
+    `look_first`: read the record before running (for operations that would read anyway);
+    otherwise a replay is found by the operation's own write failing on the key.
+    """
+    try:
+        if look_first:
+            record = live(reads.idempotency_record(request.key), now)
+            if record is not None:
+                return Outcome.replay(record, request)
+        return operation()
+    except KeyTaken as taken:
+        return Outcome.replay(taken.record, request)
+    except DomainError as refused:
+        if not _kept(refused):
+            raise
+        status, body = request.refusal(refused)
+        try:
+            writes.record_refusal(request.record(status, body, now), now)
+        except KeyTaken as taken:
+            return Outcome.replay(taken.record, request)
+        return Outcome(status, body, refused=refused.code)

@@ -19,12 +19,20 @@ from chalicelib.domain.errors import (
     RewardNotFound,
     Unavailable,
 )
-from chalicelib.domain.rewards import Redemption, Reward, plan_cancellation, plan_fulfilment, plan_redemption
+from chalicelib.domain.rewards import (
+    Redemption,
+    RedemptionPlan,
+    Reward,
+    plan_cancellation,
+    plan_fulfilment,
+    plan_redemption,
+)
+from chalicelib.domain.settlement import StoredFan
 from chalicelib.observability import count
 from chalicelib.persistence import reads, writes
-from chalicelib.persistence.conflicts import KeyTaken, StaleFan, StaleRedemption, StaleReward
-from chalicelib.services import catalogue, fan_cache
-from chalicelib.services.idempotent import IdempotentRequest, Outcome, Render, live
+from chalicelib.persistence.conflicts import KeyTaken, StaleRedemption, StaleReward
+from chalicelib.services import catalogue, fan_update
+from chalicelib.services.idempotent import IdempotentRequest, Outcome, Render, live, run
 from chalicelib.settings import get_settings
 
 
@@ -38,6 +46,12 @@ def new_redemption_id() -> str:
     return "rdm_" + uuid.uuid4().hex
 
 
+@dataclass(frozen=True)
+class _Planned:
+    outcome: Outcome
+    plan: RedemptionPlan
+
+
 def redeem(
     fan_id: str,
     reward_id: str,
@@ -47,13 +61,25 @@ def redeem(
     now: datetime,
 ) -> Outcome:
     try:
-        outcome = _redeem(fan_id, reward_id, quantity, request, render, now)
-    except DomainError as refused:
-        count("RedemptionFailures", reason=refused.code)
+        outcome = run(
+            request, now, lambda: _redeem(fan_id, reward_id, quantity, request, render, now), look_first=False
+        )
+    except DomainError as failed:
+        count("RedemptionFailures", reason=failed.code)
         raise
-    if not outcome.replayed:
+    if outcome.refused is not None:
+        count("RedemptionFailures", reason=outcome.refused)
+    elif not outcome.replayed:
         count("Redemptions")
     return outcome
+
+
+@dataclass
+class _RewardState:
+    """The reward a decision uses; `verified` when read in this request (a refusal needs that)."""
+
+    reward: Reward | None
+    verified: bool = False
 
 
 def _redeem(
@@ -64,43 +90,56 @@ def _redeem(
     render: Render[RedemptionResult],
     now: datetime,
 ) -> Outcome:
-    fan = fan_cache.get(fan_id)
-    reward = catalogue.cached(reward_id)
-    verified = False
+    """Warm: one transaction. Otherwise one consistent read of fan, reward and key, then the transaction."""
+    state = _RewardState(catalogue.cached(reward_id))
     redemption_id = new_redemption_id()
-    for _ in range(get_settings().write_attempts + 1):
-        if fan is None or reward is None:
-            context = reads.fan_context(fan_id, reward_id, request.key)
-            record = live(context.record, now)
-            if record is not None:
-                return Outcome.replay(record, request)
-            if context.reward is None:
-                catalogue.remember(None, reward_id)
-                raise RewardNotFound(f"Reward {reward_id} does not exist.")
-            fan, reward, verified = context.fan or fans.Fan(fan_id), context.reward, True
-            catalogue.remember(reward)
+
+    def read_fresh() -> StoredFan | None:
+        context = reads.fan_context(fan_id, reward_id, request.key)
+        record = live(context.record, now)
+        if record is not None:
+            raise KeyTaken(record)
+        catalogue.remember(context.reward, reward_id)
+        if context.reward is None:
+            raise RewardNotFound(f"Reward {reward_id} does not exist.")
+        state.reward, state.verified = context.reward, True
+        return context.fan
+
+    def decide(fan: fans.Fan) -> fan_update.Decision[_Planned]:
+        if state.reward is None:
+            raise fan_update.Reread()
+        if state.verified:
+            _in_stock(state.reward, quantity)
         try:
-            plan = plan_redemption(fan, reward, quantity, redemption_id, now)
+            plan = plan_redemption(fan, state.reward, quantity, redemption_id, now)
         except DomainError:
-            if verified:
-                raise
-            fan = reward = None
-            continue
+            if not state.verified:
+                raise fan_update.Reread() from None
+            raise
         status, body = render(RedemptionResult(plan.redemption, plan.change.fan.balance))
+        return fan_update.Decision(_Planned(Outcome(status, body), plan), plan.change)
+
+    def commit(decision: fan_update.Decision[_Planned], token: str) -> None:
+        outcome, plan = decision.result.outcome, decision.result.plan
         try:
-            writes.commit_redemption(plan, request.record(status, body, now), now)
-        except KeyTaken as taken:
-            return Outcome.replay(taken.record, request)
-        except StaleFan as stale:
-            fan, verified = stale.current or fans.Fan(fan_id), False
-            continue
+            writes.commit_redemption(plan, token, request.record(outcome.status, outcome.body, now), now)
         except StaleReward as stale:
-            reward, verified = _after_stale_reward(reward, stale.current, quantity), False
-            continue
-        fan_cache.remember(plan.change.fan)
-        catalogue.remember(replace(reward, stock_remaining=reward.stock_remaining - quantity))
-        return Outcome(status, body)
-    raise Unavailable("Too many concurrent changes; retry shortly.")
+            state.reward, state.verified = _after_stale_reward(plan.reward, stale.current, quantity), False
+            raise fan_update.Again() from None
+
+    planned = fan_update.update(fan_id, decide, commit, read_fresh=read_fresh)
+    reward = planned.plan.reward
+    catalogue.remember(replace(reward, stock_remaining=reward.stock_remaining - quantity))
+    return planned.outcome
+
+
+def _in_stock(reward: Reward, quantity: int) -> None:
+    """Out of stock is decided by stock DynamoDB returned (a consistent read, or a failed condition)."""
+    if reward.stock_remaining < quantity:
+        raise OutOfStock(
+            f"Reward {reward.reward_id} has {reward.stock_remaining} left; {quantity} requested.",
+            stock_remaining=reward.stock_remaining,
+        )
 
 
 def _after_stale_reward(expected: Reward, current: Reward | None, quantity: int) -> Reward | None:
@@ -108,11 +147,8 @@ def _after_stale_reward(expected: Reward, current: Reward | None, quantity: int)
     catalogue.remember(current, expected.reward_id)
     if current is None:
         raise RewardNotFound(f"Reward {expected.reward_id} does not exist.")
-    if current.version == expected.version and current.stock_remaining < quantity:
-        raise OutOfStock(
-            f"Reward {current.reward_id} has {current.stock_remaining} left; {quantity} requested.",
-            stock_remaining=current.stock_remaining,
-        )
+    if current.version == expected.version:
+        _in_stock(current, quantity)
     return current
 
 
@@ -131,32 +167,41 @@ def any_redemption(redemption_id: str) -> Redemption:
     return redemption
 
 
+@dataclass(frozen=True)
+class _Cancelled:
+    outcome: Outcome
+    redemption: Redemption
+
+
 def cancel(redemption_id: str, request: IdempotentRequest, render: Render[RedemptionResult], now: datetime) -> Outcome:
     """Refund the points and return the stock, once."""
-    record = live(reads.idempotency_record(request.key), now)
-    if record is not None:
-        return Outcome.replay(record, request)
-    settings = get_settings()
-    redemption = any_redemption(redemption_id)
-    fan = reads.fan(redemption.fan_id) or fans.Fan(redemption.fan_id)
-    for _ in range(settings.write_attempts):
-        change, cancelled = plan_cancellation(fan, redemption, now, settings.community_time_zone)
-        status, body = render(RedemptionResult(cancelled, change.fan.balance))
-        try:
-            writes.commit_cancellation(change, cancelled, request.record(status, body, now), now)
-        except KeyTaken as taken:
-            return Outcome.replay(taken.record, request)
-        except StaleFan as stale:
-            fan = stale.current or fans.Fan(redemption.fan_id)
-            continue
-        except StaleRedemption as stale:
-            redemption = stale.current or redemption
-            continue
-        fan_cache.remember(change.fan)
-        catalogue.remember(None, redemption.reward_id)
+    zone = get_settings().community_time_zone
+
+    def operation() -> Outcome:
+        found = [any_redemption(redemption_id)]
+
+        def decide(fan: fans.Fan) -> fan_update.Decision[_Cancelled]:
+            change, cancelled = plan_cancellation(fan, found[0], now, zone)
+            status, body = render(RedemptionResult(cancelled, change.fan.balance))
+            return fan_update.Decision(_Cancelled(Outcome(status, body), cancelled), change)
+
+        def commit(decision: fan_update.Decision[_Cancelled], token: str) -> None:
+            outcome, cancelled = decision.result.outcome, decision.result.redemption
+            if decision.change is None:
+                return
+            record = request.record(outcome.status, outcome.body, now)
+            try:
+                writes.commit_cancellation(decision.change, token, cancelled, record, now)
+            except StaleRedemption as stale:
+                found[0] = stale.current or found[0]
+                raise fan_update.Again() from None
+
+        done = fan_update.update(found[0].fan_id, decide, commit)
+        catalogue.remember(None, done.redemption.reward_id)
         count("RedemptionsCancelled")
-        return Outcome(status, body)
-    raise Unavailable("Too many concurrent changes; retry shortly.")
+        return done.outcome
+
+    return run(request, now, operation, look_first=True)
 
 
 def fulfil(redemption_id: str, now: datetime) -> Redemption:

@@ -19,7 +19,7 @@ from chalicelib.domain.platform_events import (
     Engaged,
 )
 from chalicelib.observability import logger
-from chalicelib.persistence import platform
+from chalicelib.persistence import content_metrics as metrics_store
 from chalicelib.services import content, engagements, linking
 from chalicelib.services.deliveries import Delivery, Result, attempts, commit, new_write
 from chalicelib.settings import get_settings
@@ -49,5 +49,5 @@ def handle(delivery: Delivery, data: object, now: datetime) -> Result:
     return ignore(delivery, now)
 
 
-def content_metrics(platform_name: str, content_id: str) -> platform.ContentMetrics:
-    return platform.content_metrics(platform_name, content_id, get_settings().content_stat_shards)
+def content_metrics(platform_name: str, content_id: str) -> metrics_store.ContentMetrics:
+    return metrics_store.content_metrics(platform_name, content_id, get_settings().content_stat_shards)

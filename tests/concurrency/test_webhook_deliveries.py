@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.persistence import platform
+from chalicelib.persistence import deliveries as platform
 from chalicelib.services import caches
 from chalicelib.settings import get_settings
 from tests.concurrency.conftest import run_concurrently

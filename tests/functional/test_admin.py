@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta, timezone
 
-from tests.support import ledger_sum, payload, reward_body, snapshot
+from tests.support import ledger_sum, payload, reward_body, state
 
 
 def test_put_creates_then_replaces(api):
@@ -67,7 +67,7 @@ def test_adjustments_credit_debit_and_never_below_zero(api):
     assert credit.status_code == 201
     body = payload(credit)
     assert body["balance"] == 50 and body["entry"]["kind"] == "adjustment" and body["entry"]["ref"] == "goodwill"
-    before = snapshot()
+    before = state()
     too_much = api.call(
         "POST",
         "/v1/admin/fans/fan-1/adjustments",
@@ -77,7 +77,7 @@ def test_adjustments_credit_debit_and_never_below_zero(api):
         body={"delta": -51, "reason": "clawback"},
     )
     assert too_much.status_code == 409 and payload(too_much)["code"] == "insufficient_points"
-    assert snapshot() == before
+    assert state() == before
     debit = api.call(
         "POST",
         "/v1/admin/fans/fan-1/adjustments",

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.domain import engagement
+from chalicelib.domain import settlement
 from chalicelib.persistence import reads
 from chalicelib.persistence.models import FanModel, LedgerEntryModel
 from chalicelib.services import caches, checkins
@@ -88,7 +88,7 @@ def test_undoing_a_deferred_like_takes_back_what_it_earned_not_what_it_could(api
 
 
 def test_a_full_pending_list_makes_the_delivery_read_and_settle(api, clock, linked, monkeypatch):
-    monkeypatch.setattr(engagement, "MAX_PENDING", 2)
+    monkeypatch.setattr(settlement, "MAX_PENDING", 2)
     for n in range(2):
         cold_like(api, clock, f"c{n}", kind="commented", minutes=n)  # cap 2 comments a day
     assert pending(linked) == 2

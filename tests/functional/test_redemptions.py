@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.support import ledger_sum, payload, reward_body, snapshot
+from tests.support import ledger_sum, payload, reward_body, snapshot, state
 
 
 @pytest.fixture
@@ -17,7 +17,7 @@ def shop(api):
             "/v1/admin/fans/fan-1/adjustments",
             who="ops",
             admin=True,
-            key="seed-1",
+            key="seed-0",
             body={"delta": 100, "reason": "test"},
         ).status_code
         == 404
@@ -114,20 +114,36 @@ def test_replay_is_answered_even_when_state_changed(shop):
 )
 def test_refusals_change_nothing(shop, setup, body, status, code):
     shop.call("PUT", "/v1/admin/rewards/poster", who="ops", admin=True, body=reward_body(**setup))
-    before = snapshot()
+    before = state()
     response = redeem(shop, "k-refused", **body)
     assert response.status_code == status, response.body
     problem = payload(response)
     assert problem["code"] == code and problem["status"] == status
     assert response.headers["Content-Type"] == "application/problem+json"
-    assert snapshot() == before
+    assert state() == before
+    again = redeem(shop, "k-refused", **body)  # a refusal is a result: replayed under its key
+    assert (again.status_code, again.body) == (status, response.body)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.headers["Content-Type"] == "application/problem+json"
 
 
-def test_refused_key_can_be_used_again_once_possible(shop):
+def test_a_refusal_stays_the_answer_under_its_key_and_a_new_key_tries_again(shop):
     shop.call("PUT", "/v1/admin/rewards/poster", who="ops", admin=True, body=reward_body(stock_remaining=0))
     assert redeem(shop, "k1").status_code == 409
     shop.call("POST", "/v1/admin/rewards/poster/restock", who="ops", admin=True, key="r1", body={"quantity": 1})
-    assert redeem(shop, "k1").status_code == 201
+    replayed = redeem(shop, "k1")
+    assert replayed.status_code == 409 and payload(replayed)["code"] == "out_of_stock"
+    assert replayed.headers["Idempotent-Replayed"] == "true"
+    assert redeem(shop, "k1", quantity=2).status_code == 422  # another request under the same key
+    assert redeem(shop, "k2").status_code == 201
+
+
+def test_the_fingerprint_is_of_the_request_after_defaults(shop):
+    first = shop.call("POST", "/v1/redemptions", who="fan-1", key="d1", body={"reward_id": "poster"})
+    spelled = {"quantity": 1, "reward_id": "poster"}
+    spelled_out = shop.call("POST", "/v1/redemptions", who="fan-1", key="d1", body=spelled)
+    assert first.status_code == spelled_out.status_code == 201
+    assert spelled_out.headers["Idempotent-Replayed"] == "true" and spelled_out.body == first.body
 
 
 def test_per_fan_limit_counts_across_redemptions(shop):
@@ -146,10 +162,10 @@ def test_stale_cached_reward_is_rechecked(shop):
     stale = catalogue.cached("poster")
     shop.call("PUT", "/v1/admin/rewards/poster", who="ops", admin=True, body=reward_body(cost=71))
     catalogue.remember(replace(stale, stock_remaining=9))  # an out-of-date copy stays warm
-    before = snapshot()
+    before = state()
     response = redeem(shop, "b")
     assert response.status_code == 409 and payload(response)["code"] == "insufficient_points"
-    assert snapshot() == before
+    assert state() == before
     assert catalogue.cached("poster").cost == 71
 
 

@@ -15,7 +15,17 @@ from chalicelib.domain.platform_events import AccountLinked, Engaged
 from chalicelib.domain.rewards import Reward
 from chalicelib.persistence import reads
 from chalicelib.persistence.models import FanModel, LedgerEntryModel
-from chalicelib.services import adjustments, caches, catalogue, checkins, engagements, linking, redemptions
+from chalicelib.services import (
+    adjustments,
+    caches,
+    catalogue,
+    checkins,
+    engagements,
+    fan_update,
+    ledger,
+    linking,
+    redemptions,
+)
 from chalicelib.services.deliveries import Delivery
 from chalicelib.services.idempotent import IdempotentRequest
 
@@ -41,10 +51,14 @@ def _render(result: object) -> tuple[int, str]:
     return 201, "{}"
 
 
+def _refused(error: DomainError) -> tuple[int, str]:
+    return error.status, error.code
+
+
 def _ledger_sum(fan_id: str) -> int:
     total, cursor = 0, None
     while True:
-        page = reads.ledger_page(fan_id, 100, cursor)
+        page = ledger.page(fan_id, 100, cursor)
         total += sum(e.delta for e in page.items)
         if page.cursor is None:
             return total
@@ -76,10 +90,10 @@ def test_invariants_hold_for_any_sequence(aws, sequence):
                 now += timedelta(days=op[1], hours=7)
                 last = None  # idempotency keys are kept 24 h; a retry days later is a new request
             elif op[0] == "adjust":
-                request = IdempotentRequest.of("ops", f"{run}-{step}", "POST", "adj", {"d": op[2]})
+                request = IdempotentRequest.of("ops", f"{run}-{step}", "POST", "adj", {"d": op[2]}, _refused)
                 adjustments.adjust(fans[op[1]], op[2], "prop", request, _render, now)
             elif op[0] == "redeem":
-                request = IdempotentRequest.of(fans[op[1]], f"{run}-{step}", "POST", "r", {"q": op[2]})
+                request = IdempotentRequest.of(fans[op[1]], f"{run}-{step}", "POST", "r", {"q": op[2]}, _refused)
                 last, last_succeeded = (fans[op[1]], request, op[2]), False
                 redemptions.redeem(fans[op[1]], reward.reward_id, op[2], request, _render, now)
                 last_succeeded = True
@@ -90,12 +104,12 @@ def test_invariants_hold_for_any_sequence(aws, sequence):
                 shared = Engaged(content_id=f"c{step}", external_user_id=fans[op[1]], occurred_at=now)
                 engagements.engage(delivery, "shared", shared, now)
             elif op[0] == "cancel" and (made := _redemption_ids(fans)):
-                request = IdempotentRequest.of("ops", f"{run}-{step}", "POST", "c", {})
+                request = IdempotentRequest.of("ops", f"{run}-{step}", "POST", "c", {}, _refused)
                 redemptions.cancel(made[op[1] % len(made)], request, _render, now)
             elif op[0] == "retry_last" and last is not None:
                 before = _redemption_ids(fans)
                 outcome = redemptions.redeem(last[0], reward.reward_id, last[2], last[1], _render, now)
-                if last_succeeded:  # a replay: answered from the record, with no second effect
+                if last_succeeded:  # a replay (of a success or a refusal): answered from the record, no second effect
                     assert outcome.replayed and _redemption_ids(fans) == before
         except DomainError:
             pass
@@ -111,8 +125,8 @@ def _check(fans: list[str], reward_id: str) -> None:
     assert stored is not None and stored.stock_remaining >= 0
     confirmed = 0
     for fan in fans:
-        state = reads.fan(fan)
-        assert state is not None
+        state = fan_update.read(fan)
+        assert state.stored
         assert state.balance >= 0
         assert state.balance == _ledger_sum(fan)
         written = FanModel.get(fan, consistent_read=True)  # what is written agrees too, pending awards aside

@@ -87,10 +87,10 @@ def test_credit_goes_to_the_community_month():
 
 def test_time_zone_first_choice_free_then_limited():
     fan = fans.Fan("f", version=1)
-    first = fans.change_time_zone(fan, "Asia/Tokyo", NOW, 30)
+    first = fans.change_time_zone(fan, "Asia/Tokyo", NOW, 30, "UTC")
     assert first is not None and first.fan.time_zone == "Asia/Tokyo"
     with pytest.raises(TimeZoneChangeTooSoon):
-        fans.change_time_zone(first.fan, "Europe/Paris", NOW + timedelta(days=29), 30)
-    later = fans.change_time_zone(first.fan, "Europe/Paris", NOW + timedelta(days=30), 30)
+        fans.change_time_zone(first.fan, "Europe/Paris", NOW + timedelta(days=29), 30, "UTC")
+    later = fans.change_time_zone(first.fan, "Europe/Paris", NOW + timedelta(days=30), 30, "UTC")
     assert later is not None and later.fan.time_zone == "Europe/Paris"
-    assert fans.change_time_zone(first.fan, "Asia/Tokyo", NOW, 30) is None
+    assert fans.change_time_zone(first.fan, "Asia/Tokyo", NOW, 30, "UTC") is None

@@ -4,52 +4,65 @@ from datetime import datetime, timedelta, timezone
 
 from chalicelib.domain import engagement
 from chalicelib.domain import fan as fans
+from chalicelib.domain.settlement import PendingAward, StoredFan, settle
 
 UTC = timezone.utc
 NOW = datetime(2026, 11, 22, 15, 40, tzinfo=UTC)  # 23:40 in Shanghai
 RULES = engagement.EngagementRules(points={"liked": 2, "viewed": 1}, daily_caps={"liked": 2})
 
 
-def award(minutes: int, kind: engagement.Kind = "liked", **extra: object) -> engagement.PendingAward:
+def award(minutes: int, kind: engagement.Kind = "liked", **extra: object) -> PendingAward:
     at = NOW + timedelta(minutes=minutes)
-    fields: dict[str, object] = {"self_engagement": False, "completion": None, **extra}
-    points = RULES.points.get(kind, 0)
-    return engagement.PendingAward(kind, at, at, f"p:{kind}:{minutes}", points, **fields)  # type: ignore[arg-type]
+    fields: dict[str, object] = {
+        "points": RULES.points.get(kind, 0),
+        "cap": RULES.daily_caps.get(kind),
+        "author": None,
+        "completion": None,
+        **extra,
+    }
+    return PendingAward(kind, at, at, f"p:{kind}:{minutes}", **fields)  # type: ignore[arg-type]
 
 
 def test_settling_decides_in_order_in_the_fans_local_day():
-    base = fans.Fan("f", time_zone="Asia/Shanghai", balance=5, version=7)
-    pending = (award(0), award(5), award(10), award(25), award(26, self_engagement=True))
-    settled = engagement.settle(base, pending, "UTC", RULES)
+    base = fans.Fan("f", time_zone="Asia/Shanghai", balance=5, version=7, linked_accounts={"tiktok": "me"})
+    own = ("tiktok", "me")
+    pending = (award(0), award(5), award(10), award(25), award(26, author=own))
+    settled = settle(StoredFan(base, pending), "UTC")
     assert settled.balance == 5 + 2 + 2 + 0 + 2 + 0  # the third is capped; 00:05 in Shanghai is a new day
     assert settled.engagement_counts == {"2026-11-22|liked": 2, "2026-11-23|liked": 1}
     assert [e.ref for e in settled.settling][2:] == ["p:liked:10 (capped)", "p:liked:25", "p:liked:26 (self)"]
-    assert settled.version == 12 == base.version + len(pending)
+    assert settled.version == 12 == StoredFan(base, pending).version
+
+
+def test_content_through_an_account_the_fan_linked_before_is_their_own():
+    base = fans.Fan("f", version=1, linked_accounts={"tiktok": "new"}, former_accounts=(("tiktok", "old"),))
+    settled = settle(StoredFan(base, (award(0, author=("tiktok", "old")), award(1, author=("youtube", "old")))), "UTC")
+    assert [(e.delta, e.ref) for e in settled.settling] == [(0, "p:liked:0 (self)"), (2, "p:liked:1")]
 
 
 def test_each_settled_award_has_its_entry_in_version_order_with_running_balance():
     base = fans.Fan("f", balance=3, version=2)
-    settled = engagement.settle(base, (award(0), award(1), award(2)), "UTC", RULES)
+    settled = settle(StoredFan(base, (award(0), award(1), award(2))), "UTC")
     entries = settled.settling
     assert [e.entry_id for e in entries] == [fans.entry_id_for(v) for v in (3, 4, 5)]
     assert [(e.delta, e.balance_after) for e in entries] == [(2, 5), (2, 7), (0, 7)]
     assert entries[2].ref == "p:liked:2 (capped)"
 
 
-def test_an_award_is_priced_when_deferred_and_always_leaves_an_entry():
+def test_an_award_keeps_the_price_and_cap_it_was_deferred_under():
     base = fans.Fan("f", version=1)
-    stricter = engagement.EngagementRules(points={"liked": 0, "viewed": 1}, min_view_completion=0.9)
-    view = award(0, "viewed", completion=0.6)  # counted when deferred, too short under the new rules
-    settled = engagement.settle(base, (view, award(1)), "UTC", stricter)
-    assert settled.version == 3
+    pending = (award(0, points=5, cap=1), award(1, points=5, cap=1), award(2, points=0, cap=None))
+    settled = settle(StoredFan(base, pending), "UTC")
+    assert settled.version == 4
     assert [(e.entry_id, e.delta, e.ref) for e in settled.settling] == [
-        (fans.entry_id_for(2), 0, "p:viewed:0 (low_completion)"),
-        (fans.entry_id_for(3), 2, "p:liked:1"),  # repricing likes to 0 does not reach a deferred one
+        (fans.entry_id_for(2), 5, "p:liked:0"),
+        (fans.entry_id_for(3), 0, "p:liked:1 (capped)"),
+        (fans.entry_id_for(4), 0, "p:liked:2 (earned)"),
     ]
 
 
 def test_the_next_change_writes_the_settled_entries_and_starts_clean():
-    settled = engagement.settle(fans.Fan("f", version=1), (award(0),), "UTC", RULES)
+    settled = settle(StoredFan(fans.Fan("f", version=1), (award(0),)), "UTC")
     change = fans.credit(settled, 10, "checkin", "2026-11-22", NOW, "UTC")
     assert change.settled == settled.settling and change.fan.settling == ()
     assert change.previous_version == 2 and change.entry is not None and change.entry.balance_after == 12

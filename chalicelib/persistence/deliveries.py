@@ -1,7 +1,7 @@
-"""Reads and writes for content-platform deliveries: dedupe records, links, content, engagements, stats.
+"""Webhook deliveries: the dedupe record with every effect of one delivery, in one transaction.
 
 A delivery's effects are one transaction with its dedupe record, so a delivery has exactly one
-effect however often it arrives.
+effect however often it arrives. `delivery_context` is the one consistent read a delivery may need.
 """
 
 from __future__ import annotations
@@ -10,16 +10,16 @@ import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import size
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactGet
 
-from chalicelib.domain.engagement import PendingAward
-from chalicelib.domain.fan import Fan, FanChange
-from chalicelib.persistence import codec
+from chalicelib.domain.fan import FanChange
+from chalicelib.domain.settlement import PendingAward, StoredFan
+from chalicelib.persistence import codec, items, keys
 from chalicelib.persistence.conflicts import raise_for
 from chalicelib.persistence.connection import transaction_connection
+from chalicelib.persistence.content import Content, Engagement, content_from_item
 from chalicelib.persistence.models import (
     ContentModel,
     ContentStatsModel,
@@ -33,42 +33,9 @@ from chalicelib.persistence.transaction import Cancelled, Transaction, with_retr
 from chalicelib.persistence.writes import add_fan_change
 
 
-def delivery_id(platform: str, webhook_id: str) -> str:
-    return f"{platform}#{webhook_id}"
-
-
-def link_id(platform: str, external_user_id: str) -> str:
-    return f"{platform}#{external_user_id}"
-
-
-def content_key(platform: str, content_id: str) -> str:
-    return f"{platform}#{content_id}"
-
-
-def engagement_key(platform: str, content_id: str, external_user_id: str, kind: str) -> str:
-    return f"{platform}#{content_id}#{external_user_id}#{kind}"
-
-
 def shard_of(external_user_id: str, shards: int) -> int:
     """A user always maps to the same shard, so their marker there is unique."""
     return zlib.crc32(external_user_id.encode()) % shards
-
-
-@dataclass(frozen=True)
-class Content:
-    author: str | None
-    flag_severity: str | None
-    flag_reason: str | None
-    deleted: bool
-
-
-@dataclass(frozen=True)
-class Engagement:
-    fan_id: str | None
-    points: int
-    occurred_at: str
-    reversed: bool
-    deferred: bool
 
 
 @dataclass(frozen=True)
@@ -76,7 +43,7 @@ class DeliveryContext:
     duplicate: bool
     linked_fan: str | None
     content: Content | None
-    fan: Fan | None
+    fan: StoredFan | None
 
 
 def _content(item: ContentModel) -> Content:
@@ -96,9 +63,9 @@ def delivery_context(
 
     def read() -> DeliveryContext:
         with TransactGet(connection=transaction_connection()) as tx:
-            delivery_f = tx.get(WebhookDeliveryModel, delivery_id(platform, webhook_id))
-            link_f = tx.get(LinkModel, link_id(platform, link_of)) if link_of else None
-            content_f = tx.get(ContentModel, content_key(platform, content_id)) if content_id else None
+            delivery_f = tx.get(WebhookDeliveryModel, keys.delivery(platform, webhook_id))
+            link_f = tx.get(LinkModel, keys.link(platform, link_of)) if link_of else None
+            content_f = tx.get(ContentModel, keys.content(platform, content_id)) if content_id else None
             fan_f = tx.get(FanModel, fan_id) if fan_id else None
         delivery = resolve(delivery_f, lambda item: item)
         link = resolve(link_f, lambda item: item) if link_f else None
@@ -106,75 +73,9 @@ def delivery_context(
         return DeliveryContext(
             duplicate,
             link.fan_id if link else None,
-            resolve(content_f, _content) if content_f else None,
+            resolve(content_f, content_from_item) if content_f else None,
             resolve(fan_f, codec.fan_from_item) if fan_f else None,
         )
-
-    return with_retries(read)
-
-
-def linked_fan(platform: str, external_user_id: str) -> str | None:
-    def read() -> str | None:
-        try:
-            return str(LinkModel.get(link_id(platform, external_user_id), consistent_read=True).fan_id)
-        except DoesNotExist:
-            return None
-
-    return with_retries(read)
-
-
-def engagement(platform: str, content_id: str, external_user_id: str, kind: str) -> Engagement | None:
-    def read() -> Engagement | None:
-        try:
-            item = EngagementModel.get(
-                engagement_key(platform, content_id, external_user_id, kind), consistent_read=True
-            )
-        except DoesNotExist:
-            return None
-        return Engagement(
-            item.fan_id, int(item.points), item.occurred_at, item.reversed_at is not None, bool(item.deferred)
-        )
-
-    return with_retries(read)
-
-
-def content(platform: str, content_id: str) -> Content | None:
-    def read() -> Content | None:
-        try:
-            return _content(ContentModel.get(content_key(platform, content_id), consistent_read=True))
-        except DoesNotExist:
-            return None
-
-    return with_retries(read)
-
-
-@dataclass(frozen=True)
-class ContentMetrics:
-    author: str | None
-    counts: dict[str, float]
-    unique_engaged: int
-    content: Content | None
-
-
-def content_metrics(platform: str, content_id: str, shards: int) -> ContentMetrics:
-    """Sum every user's counters over every shard; reads are rare (dashboards), so they pay for cheap writes."""
-    key = content_key(platform, content_id)
-
-    def read() -> ContentMetrics:
-        counts: dict[str, float] = {"liked": 0, "commented": 0, "shared": 0, "viewed": 0, "completion_sum": 0.0}
-        unique = 0
-        for n in range(shards):
-            for item in ContentStatsModel.query(
-                f"{key}#{n:02d}", ContentStatsModel.item.startswith("user#"), consistent_read=True
-            ):
-                for name in counts:
-                    counts[name] += float(getattr(item, name) or 0)
-                unique += 1 if (item.events or 0) > 0 else 0
-        try:
-            content: Content | None = _content(ContentModel.get(key, consistent_read=True))
-        except DoesNotExist:
-            content = None
-        return ContentMetrics(content.author if content else None, counts, unique, content)
 
     return with_retries(read)
 
@@ -186,7 +87,7 @@ class DeliveryWrite:
         self.platform, self.now = platform, now
         self._tx = Transaction()
         self._delivery = WebhookDeliveryModel(
-            delivery_id(platform, webhook_id),
+            keys.delivery(platform, webhook_id),
             type=event_type,
             received_at=now,
             expires_at=int((now + timedelta(days=keep_days)).timestamp()),
@@ -199,7 +100,7 @@ class DeliveryWrite:
         add_fan_change(self._tx, change, change_token)
 
     def defer_award(self, fan_id: str, award: PendingAward, max_pending: int) -> None:
-        """Append to the fan's pending awards without having read the fan (see engagement.settle).
+        """Append to the fan's pending awards without having read the fan (see settlement.settle).
 
         The version bump makes any write based on an earlier read fail and re-read, so that no
         write can drop the appended award. A missing fan or a full list fails and is read instead.
@@ -207,7 +108,7 @@ class DeliveryWrite:
         self._delivery.fan_id = fan_id
         appended = (FanModel.pending | []).append([codec.pending_to_attribute(award)])
         self._tx.update(
-            "fan",
+            items.FAN,
             FanModel(fan_id),
             [FanModel.pending.set(appended), FanModel.version.add(1)],
             FanModel.fan_id.exists() & (FanModel.pending.does_not_exist() | (size(FanModel.pending) < max_pending)),
@@ -215,21 +116,21 @@ class DeliveryWrite:
 
     def guard_link(self, external_user_id: str, fan_id: str) -> None:
         """The cached link must still hold when the points land."""
-        key = link_id(self.platform, external_user_id)
-        self._tx.check("link_guard", LinkModel, key, LinkModel.fan_id == fan_id)
+        key = keys.link(self.platform, external_user_id)
+        self._tx.check(items.LINK_GUARD, LinkModel, key, LinkModel.fan_id == fan_id)
 
     def link(self, external_user_id: str, fan_id: str) -> None:
         item = LinkModel(
-            link_id(self.platform, external_user_id),
+            keys.link(self.platform, external_user_id),
             platform=self.platform,
             external_user_id=external_user_id,
             fan_id=fan_id,
             linked_at=self.now,
         )
-        self._tx.put("link", item, LinkModel.link_id.does_not_exist() | (LinkModel.fan_id == fan_id))
+        self._tx.put(items.LINK, item, LinkModel.link_id.does_not_exist() | (LinkModel.fan_id == fan_id))
 
     def unlink(self, external_user_id: str, fan_id: str) -> None:
-        self._tx.delete("unlink", LinkModel(link_id(self.platform, external_user_id)), LinkModel.fan_id == fan_id)
+        self._tx.delete(items.UNLINK, LinkModel(keys.link(self.platform, external_user_id)), LinkModel.fan_id == fan_id)
 
     def content_published(self, content_id: str, author: str, published_at: datetime, title: str | None) -> None:
         """The first author and publication time stick; a republish cannot change who made it."""
@@ -255,7 +156,7 @@ class DeliveryWrite:
         )
 
     def _content(self, content_id: str, actions: list[Action]) -> None:
-        self._tx.update("content", ContentModel(content_key(self.platform, content_id)), actions)
+        self._tx.update(items.CONTENT, ContentModel(keys.content(self.platform, content_id)), actions)
 
     def engagement(
         self,
@@ -264,41 +165,45 @@ class DeliveryWrite:
         kind: str,
         fan_id: str | None,
         points: int,
-        occurred_at: str,
+        occurred_at: datetime,
         deferred: bool = False,
     ) -> None:
-        """Record a reversible action; refused while an earlier one is active or a later undo exists."""
+        """Record a reversible action; refused while an earlier one is active or a later undo exists.
+
+        Times are compared as instants: stored fixed-width in UTC, whatever offset the platform sent.
+        """
+        when = codec.instant(occurred_at)
         item = EngagementModel(
-            engagement_key(self.platform, content_id, external_user_id, kind),
+            keys.engagement(self.platform, content_id, external_user_id, kind),
             fan_id=fan_id,
             points=points,
-            occurred_at=occurred_at,
+            occurred_at=when,
             deferred=deferred or None,
         )
         free = EngagementModel.engagement_key.does_not_exist() | (
-            EngagementModel.reversed_at.exists() & (EngagementModel.occurred_at < occurred_at)
+            EngagementModel.reversed_at.exists() & (EngagementModel.occurred_at < when)
         )
-        self._tx.put("engagement", item, free)
+        self._tx.put(items.ENGAGEMENT, item, free)
 
     def reverse_engagement(
-        self, content_id: str, external_user_id: str, kind: str, occurred_at: str, expected: Engagement | None
+        self, content_id: str, external_user_id: str, kind: str, occurred_at: datetime, expected: Engagement | None
     ) -> None:
         """Mark the action undone, or leave a tombstone so that an older action arriving later earns nothing.
 
         Conditioned on the record we read, so two undos, or an undo racing a new action, cannot both apply.
         """
-        key = EngagementModel(engagement_key(self.platform, content_id, external_user_id, kind))
+        key = EngagementModel(keys.engagement(self.platform, content_id, external_user_id, kind))
         seen = (
             EngagementModel.engagement_key.does_not_exist()
             if expected is None
             else EngagementModel.reversed_at.does_not_exist() & (EngagementModel.occurred_at == expected.occurred_at)
         )
         self._tx.update(
-            "engagement",
+            items.ENGAGEMENT,
             key,
             [
-                EngagementModel.reversed_at.set(occurred_at),
-                EngagementModel.occurred_at.set(occurred_at),
+                EngagementModel.reversed_at.set(codec.instant(occurred_at)),
+                EngagementModel.occurred_at.set(codec.instant(occurred_at)),
                 EngagementModel.points.set(EngagementModel.points | 0),
             ],
             seen,
@@ -314,31 +219,22 @@ class DeliveryWrite:
         completion: float | None = None,
     ) -> None:
         """Counts go on the user's own item, so no item is shared by everyone engaging with viral content."""
-        shard = f"{content_key(self.platform, content_id)}#{shard_of(external_user_id, shards):02d}"
+        shard = keys.stats_shard(self.platform, content_id, shard_of(external_user_id, shards))
         actions: list[Action] = [getattr(ContentStatsModel, kind).add(delta)]
         if completion is not None:
             actions.append(ContentStatsModel.completion_sum.add(completion))
         if delta > 0:
             actions.append(ContentStatsModel.events.add(1))
-        self._tx.update("stats", ContentStatsModel(shard, f"user#{external_user_id}"), actions)
+        self._tx.update(items.STATS, ContentStatsModel(shard, keys.stats_user(external_user_id)), actions)
 
     def commit(self) -> None:
         free = WebhookDeliveryModel.delivery_id.does_not_exist() | (
             WebhookDeliveryModel.expires_at < int(self.now.timestamp())
         )
-        self._tx.put("delivery", self._delivery, free)
+        self._tx.put(items.DELIVERY, self._delivery, free)
         try:
             self._tx.commit()
         except Cancelled as cancelled:
             raise_for(cancelled)
 
 
-def commit_unlink(platform: str, external_user_id: str, change: FanChange, change_token: str) -> None:
-    """An operator's unlink: the link goes and the fan's profile forgets it, together."""
-    tx = Transaction()
-    tx.delete("link", LinkModel(link_id(platform, external_user_id)), LinkModel.fan_id == change.fan.fan_id)
-    add_fan_change(tx, change, change_token)
-    try:
-        tx.commit()
-    except Cancelled as cancelled:
-        raise_for(cancelled)
