@@ -6,7 +6,9 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 PORT ?= 8000
 MOTO_PORT ?= 5005
 
-.PHONY: install run test lint typecheck unit functional e2e cfn openapi token webhook bench package clean
+PYTEST := $(PY) -m pytest
+
+.PHONY: install run test lint typecheck unit functional concurrency property e2e cfn openapi token webhook bench package clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,8 +22,9 @@ install: $(STAMP)
 run: install
 	$(PY) -m tools.local_stack --port $(PORT) --moto-port $(MOTO_PORT)
 
+# Every check: lint, types, the packaged template, then every suite (unit to e2e).
 test: install lint typecheck cfn
-	$(PY) -m pytest
+	$(PYTEST)
 
 lint: install
 	$(PY) -m ruff check .
@@ -29,17 +32,33 @@ lint: install
 typecheck: install
 	$(PY) -m mypy
 
-cfn: install
-	$(PY) -m tools.package_template build/sam
+unit: install
+	$(PYTEST) tests/unit
+
+functional: install
+	$(PYTEST) tests/functional
+
+concurrency: install
+	$(PYTEST) tests/concurrency
+
+property: install
+	$(PYTEST) tests/property
+
+e2e: install
+	$(PYTEST) tests/e2e
+
+cfn: package
 	$(VENV)/bin/cfn-lint build/sam/sam.json
 
 openapi: install
 	$(PY) -m tools.openapi
 
 token: install
+	@test -n "$(FAN)" || { echo 'usage: make token FAN=<fan-id> [ADMIN=1]' >&2; exit 2; }
 	@$(PY) -m tools.devtokens $(FAN) $(if $(ADMIN),--admin)
 
 webhook: install
+	@test -n "$(TYPE)" || { echo 'usage: make webhook TYPE=<event-type> [ID=<webhook-id>] [PLATFORM=youtube]' >&2; exit 2; }
 	@$(PY) -m tools.devwebhooks $(TYPE) --port $(PORT) $(if $(PLATFORM),--platform $(PLATFORM)) $(if $(ID),--id $(ID))
 
 bench: install
@@ -49,4 +68,4 @@ package: install
 	$(PY) -m tools.package_template build/sam
 
 clean:
-	rm -rf build .mypy_cache .pytest_cache .ruff_cache
+	rm -rf build .mypy_cache .pytest_cache .ruff_cache .hypothesis

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -43,6 +44,11 @@ class Page(Generic[T]):
 
 def _encode_cursor(value: str) -> str:
     return base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")
+
+
+def _cursor_prefix(listing: str, fan_id: str) -> str:
+    """Cursors name their listing and fan, so one fan's cursor is refused for another's listing."""
+    return f"{listing}:{hashlib.sha256(fan_id.encode()).hexdigest()[:16]}:"
 
 
 def _decode_cursor(cursor: str, prefix: str) -> str:
@@ -134,13 +140,14 @@ def resolve(future: _ModelFuture[M], convert: Callable[[M], T]) -> T | None:
 
 
 def ledger_page(fan_id: str, limit: int, cursor: str | None, unwritten: tuple[LedgerEntry, ...]) -> Page[LedgerEntry]:
-    """Newest first; the cursor is the last entry id shown, so it cannot reach another fan.
+    """Newest first; the cursor is the last entry id shown, valid for this fan only.
 
     `unwritten` are the fan's settled deferred awards not yet in the table, read before this
     query: they are merged by id with the stored page, so one written in between shows once and
     newer stored entries keep their place.
     """
-    before = _decode_cursor(cursor, "le:") if cursor is not None else None
+    prefix = _cursor_prefix("le", fan_id)
+    before = _decode_cursor(cursor, prefix) if cursor is not None else None
     start = {"fan_id": {"S": fan_id}, "entry_id": {"S": before}} if before is not None else None
     settling = [e for e in unwritten if before is None or e.entry_id < before]
 
@@ -158,7 +165,7 @@ def ledger_page(fan_id: str, limit: int, cursor: str | None, unwritten: tuple[Le
         entries = sorted(merged.values(), key=lambda e: e.entry_id, reverse=True)
         more = len(entries) > limit
         entries = entries[:limit]
-        return Page(entries, _encode_cursor("le:" + entries[-1].entry_id) if more else None)
+        return Page(entries, _encode_cursor(prefix + entries[-1].entry_id) if more else None)
 
     return with_retries(read)
 
@@ -178,8 +185,9 @@ def newest_entry(fan_id: str, refs: frozenset[str]) -> LedgerEntry | None:
 def redemptions_page(fan_id: str, limit: int, cursor: str | None) -> Page[Redemption]:
     """A fan's redemptions newest first, through the `by-fan` index."""
     start = None
+    prefix = _cursor_prefix("rd", fan_id)
     if cursor is not None:
-        created_at, _, redemption_id = _decode_cursor(cursor, "rd:").partition("|")
+        created_at, _, redemption_id = _decode_cursor(cursor, prefix).partition("|")
         start = {
             "fan_id": {"S": fan_id},
             "created_at": {"S": created_at},
@@ -201,7 +209,7 @@ def redemptions_page(fan_id: str, limit: int, cursor: str | None) -> Page[Redemp
         next_cursor = None
         if more:
             last = found[-1]
-            next_cursor = _encode_cursor(f"rd:{last.created_at}|{last.redemption_id}")
+            next_cursor = _encode_cursor(f"{prefix}{last.created_at}|{last.redemption_id}")
         return Page([codec.redemption_from_item(i) for i in found], next_cursor)
 
     return with_retries(read)

@@ -9,8 +9,7 @@ conditions; it does not reproduce real DynamoDB's TransactionConflict (the fault
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -83,16 +82,3 @@ def _check_then_apply(self: DynamoDBBackend, transact_items: list[dict[str, Any]
             )
     return None
 
-
-def run_concurrently(calls: list[Callable[[], Any]], workers: int | None = None) -> list[Any]:
-    """All calls released at once by a gate, on one thread each or on `workers` threads; results in call order."""
-    gate = threading.Event()
-
-    def start(call: Callable[[], Any]) -> Any:
-        gate.wait()
-        return call()
-
-    with ThreadPoolExecutor(max_workers=workers or len(calls)) as pool:
-        futures = [pool.submit(start, call) for call in calls]
-        gate.set()
-        return [future.result() for future in futures]

@@ -6,8 +6,6 @@ clients, the same hooks the benchmarks count requests with.
 
 from __future__ import annotations
 
-import json
-import random
 from collections import Counter
 from datetime import timedelta
 from typing import Any
@@ -16,39 +14,8 @@ import pytest
 from botocore.exceptions import ReadTimeoutError
 
 from chalicelib.persistence.connection import register_hook, unregister_hook
-from tests.concurrency.conftest import run_concurrently
+from tests.concurrency.support import Faults, run_concurrently, with_retries
 from tests.support import ledger_sum, payload, reward_body, snapshot
-
-
-class _Http:
-    def __init__(self, status: int) -> None:
-        self.status_code = status
-        self.headers: dict[str, str] = {}
-        self.content = b""
-
-
-class Faults:
-    """Fails a fraction of DynamoDB calls before they reach the table, so a failed call has no effect."""
-
-    def __init__(self, rate: float, seed: int = 7, only: str | None = None) -> None:
-        self.rate, self.only, self.random = rate, only, random.Random(seed)
-        self.injected: Counter[str] = Counter()
-
-    def __call__(self, model: Any, params: dict[str, Any], **_: Any) -> tuple[_Http, dict[str, Any]] | None:
-        operation = model.name
-        if (self.only and operation != self.only) or self.random.random() >= self.rate:
-            return None
-        if operation == "TransactWriteItems" and self.random.random() < 0.7:
-            items = json.loads(params["body"])["TransactItems"]
-            reasons = [{"Code": "None"} for _ in items]
-            reasons[self.random.randrange(len(items))] = {"Code": "TransactionConflict", "Message": "conflict"}
-            self.injected["TransactionConflict"] += 1
-            return _Http(400), {
-                "Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"},
-                "CancellationReasons": reasons,
-            }
-        self.injected["Throttling"] += 1
-        return _Http(400), {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}
 
 
 @pytest.fixture
@@ -66,16 +33,6 @@ def faults():
         unregister_hook("before-call.dynamodb.*", injector)
 
 
-def _with_retries(call, attempts: int = 20):
-    """A well-behaved client: retry 503s (honouring Retry-After) with the same idempotency key."""
-    for _ in range(attempts):
-        response = call()
-        if response.status_code != 503:
-            return response
-        assert response.headers["Retry-After"] == "1"
-    return response
-
-
 def test_batch_under_conflicts_and_throttling_keeps_every_invariant(api, clock, faults):
     fans = [f"fan-{i}" for i in range(12)]
     api.call("PUT", "/v1/admin/rewards/tee", who="ops", admin=True, body=reward_body(cost=15, stock_remaining=8))
@@ -84,9 +41,9 @@ def test_batch_under_conflicts_and_throttling_keeps_every_invariant(api, clock, 
     for day in range(3):
         calls = []
         for fan in fans:
-            calls.append(lambda f=fan: _with_retries(lambda: api.call("POST", "/v1/checkins", who=f)))
+            calls.append(lambda f=fan: with_retries(lambda: api.call("POST", "/v1/checkins", who=f)))
             calls.append(
-                lambda f=fan, d=day: _with_retries(
+                lambda f=fan, d=day: with_retries(
                     lambda: api.call("POST", "/v1/redemptions", who=f, key=f"day{d}", body={"reward_id": "tee"})
                 )
             )

@@ -2,7 +2,7 @@
 
 from collections import Counter
 
-from tests.concurrency.conftest import run_concurrently
+from tests.concurrency.support import run_concurrently
 from tests.support import ledger_sum, payload, reward_body
 
 

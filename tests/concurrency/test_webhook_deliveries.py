@@ -11,8 +11,7 @@ import pytest
 from chalicelib.persistence import deliveries as platform
 from chalicelib.services import caches
 from chalicelib.settings import get_settings
-from tests.concurrency.conftest import run_concurrently
-from tests.concurrency.test_faults import Faults, _with_retries
+from tests.concurrency.support import Faults, run_concurrently, with_retries
 from tests.support import deliver, ledger_sum, payload
 
 FANS = 40
@@ -90,7 +89,7 @@ def test_thousand_deliveries_with_duplicates_concurrently(api, clock, monkeypatc
     def send(n: int, event):
         if n in cold:
             caches.clear_all()
-        return _with_retries(lambda: _send(api, event))
+        return with_retries(lambda: _send(api, event))
 
     responses = run_concurrently([lambda n=n, e=e: send(n, e) for n, e in enumerate(deliveries)], SENDERS)
     assert (sum(deferred.values()) > 50) == (cold_share > 0), deferred
@@ -108,7 +107,7 @@ def _cold_every_third(n: int, api, event):
     """Every third delivery finds the caches empty, so deferred awards meet faults too."""
     if n % 3 == 0:
         caches.clear_all()
-    return _with_retries(lambda: _send(api, event))
+    return with_retries(lambda: _send(api, event))
 
 
 def test_faults_mid_batch_complete_every_delivery_exactly_once(api, clock):
@@ -121,7 +120,7 @@ def test_faults_mid_batch_complete_every_delivery_exactly_once(api, clock):
     try:
         first = run_concurrently([lambda n=n, e=e: _cold_every_third(n, api, e) for n, e in enumerate(events)])
         # the platform retries some deliveries anyway (it did not see our answer)
-        again = run_concurrently([lambda e=e: _with_retries(lambda: _send(api, e)) for e in events[:40]])
+        again = run_concurrently([lambda e=e: with_retries(lambda: _send(api, e)) for e in events[:40]])
     finally:
         unregister_hook("before-call.dynamodb.*", injector)
     assert sum(injector.injected.values()) > 20

@@ -1,6 +1,7 @@
 """The authorization matrix: no token, bad tokens, expired tokens, fans on others' data and on admin routes."""
 
 import time
+from datetime import timedelta
 
 import jwt
 import pytest
@@ -99,12 +100,64 @@ def test_fan_cannot_see_or_touch_another_fans_redemption(api):
     assert api.call("GET", f"/v1/redemptions/{rid}", who="fan-a").status_code == 200
 
 
-def test_cursor_of_one_fan_does_not_reach_another(api, clock):
-    from datetime import timedelta
+def _pages(api, fan, listing, limit):
+    """Every page of a listing, following next_cursor to the end."""
+    pages, cursor = [], None
+    while True:
+        page = payload(api.call("GET", f"{listing}?limit={limit}" + (f"&cursor={cursor}" if cursor else ""), who=fan))
+        pages.append(page)
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return pages
 
-    for _ in range(3):
-        api.call("POST", "/v1/checkins", who="fan-a")
+
+@pytest.fixture
+def two_histories(api, clock):
+    """fan-a with 6 ledger entries and 3 redemptions, fan-b with 5 and 2, interleaved in time."""
+    api.call("PUT", "/v1/admin/rewards/pin", who="ops", admin=True, body=reward_body(cost=1, stock_remaining=100))
+    for day in range(3):
+        for fan in ("fan-a", "fan-b") if day < 2 else ("fan-a",):
+            assert api.call("POST", "/v1/checkins", who=fan).status_code == 201
+            redeemed = api.call("POST", "/v1/redemptions", who=fan, key=f"d{day}", body={"reward_id": "pin"})
+            assert redeemed.status_code == 201
         clock.now += timedelta(days=1)
-    cursor = payload(api.call("GET", "/v1/me/ledger?limit=1", who="fan-a"))["next_cursor"]
-    other = payload(api.call("GET", f"/v1/me/ledger?cursor={cursor}", who="fan-b"))
-    assert other["items"] == []
+    assert api.call("POST", "/v1/checkins", who="fan-b").status_code == 201
+    return {
+        "fan-a": {"/v1/me/ledger": 6, "/v1/me/redemptions": 3},
+        "fan-b": {"/v1/me/ledger": 5, "/v1/me/redemptions": 2},
+    }
+
+
+LISTINGS = {"/v1/me/ledger": "entry_id", "/v1/me/redemptions": "redemption_id"}
+
+
+@pytest.mark.parametrize("listing", sorted(LISTINGS))
+def test_pages_visit_every_item_once_newest_first(api, two_histories, listing):
+    id_field = LISTINGS[listing]
+    for fan, sizes in two_histories.items():
+        whole = payload(api.call("GET", f"{listing}?limit=100", who=fan))
+        assert whole["next_cursor"] is None and len(whole["items"]) == sizes[listing]
+        for limit in (1, 2, 3):
+            pages = _pages(api, fan, listing, limit)
+            assert all(len(page["items"]) == limit for page in pages[:-1]) and 1 <= len(pages[-1]["items"]) <= limit
+            assert [item for page in pages for item in page["items"]] == whole["items"], (fan, limit)
+        assert len({item[id_field] for item in whole["items"]}) == sizes[listing]
+
+
+@pytest.mark.parametrize("listing", sorted(LISTINGS))
+def test_one_fans_cursor_is_refused_for_another(api, two_histories, listing):
+    for owner, other in (("fan-a", "fan-b"), ("fan-b", "fan-a")):
+        cursor = payload(api.call("GET", f"{listing}?limit=1", who=owner))["next_cursor"]
+        assert cursor is not None
+        assert api.call("GET", f"{listing}?limit=1&cursor={cursor}", who=owner).status_code == 200
+        refused = api.call("GET", f"{listing}?limit=1&cursor={cursor}", who=other)
+        assert refused.status_code == 400, refused.body
+        problem = payload(refused)
+        assert problem["code"] == "validation_error" and problem["errors"][0]["field"] == "cursor"
+
+
+@pytest.mark.parametrize("listing", sorted(LISTINGS))
+def test_a_cursor_is_refused_by_the_other_listing(api, two_histories, listing):
+    (other,) = set(LISTINGS) - {listing}
+    cursor = payload(api.call("GET", f"{listing}?limit=1", who="fan-a"))["next_cursor"]
+    assert api.call("GET", f"{other}?cursor={cursor}", who="fan-a").status_code == 400

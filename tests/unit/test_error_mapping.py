@@ -1,81 +1,24 @@
-"""Cancellation reasons map back to our item names by PynamoDB's sent order, and errors render as RFC 9457."""
+"""Conflicts we cannot decode are not swallowed, and errors render as RFC 9457.
+
+How PynamoDB's real cancellations and errors map to our names and retries is tested against what
+PynamoDB raises, in tests/functional/test_transaction_errors.py.
+"""
 
 import json
-from datetime import datetime, timezone
 
 import pytest
-from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
+from pynamodb.exceptions import CancellationReason
 
 from chalicelib.api import problems
 from chalicelib.api.errors import ValidationFailed
 from chalicelib.domain import errors
 from chalicelib.persistence import conflicts
-from chalicelib.persistence.models import FanModel, IdempotencyModel, RewardModel
-from chalicelib.persistence.transaction import Cancelled, Transaction, _is_retryable, cancellation_names
-
-
-def _cancelled(*codes):
-    reasons = [CancellationReason(code=c) if c else None for c in codes]
-    cause = VerboseClientError(
-        {"Error": {"Code": "TransactionCanceledException", "Message": "cancelled"}},
-        "TransactWriteItems",
-        cancellation_reasons=reasons,
-    )
-    return TransactWriteError("cancelled", cause=cause)
-
-
-def _transaction():
-    tx = Transaction()
-    tx.update("reward", RewardModel("r"), [RewardModel.stock_remaining.add(-1)])
-    tx.put("fan", FanModel("f"))
-    tx.check("guard", FanModel, "f", FanModel.version == 1)
-    tx.put("idempotency", IdempotencyModel("k"))
-    return tx
-
-
-def test_sent_order_is_checks_then_puts_then_updates():
-    assert _transaction().sent_order == ["guard", "fan", "idempotency", "reward"]
-
-
-def test_reasons_are_named_by_sent_order():
-    tx = _transaction()
-    with pytest.raises(Cancelled) as caught, cancellation_names(tx):
-        raise _cancelled(None, None, None, "ConditionalCheckFailed")
-    assert caught.value.failed("reward") and not caught.value.failed("fan")
-
-
-def test_taken_key_wins_over_stale_fan():
-    record = IdempotencyModel(
-        "k",
-        fingerprint="fp",
-        status=201,
-        body="{}",
-        expires_at=2_000_000_000,
-        ttl=datetime(2033, 5, 18, tzinfo=timezone.utc),
-    )
-    fan_failed = CancellationReason(code="ConditionalCheckFailed", raw_item=None)
-    key_failed = CancellationReason(code="ConditionalCheckFailed", raw_item=record.serialize())
-    with pytest.raises(conflicts.KeyTaken) as caught:
-        conflicts.raise_for(Cancelled({"fan": fan_failed, "idempotency": key_failed}))
-    assert caught.value.record.status == 201
+from chalicelib.persistence.transaction import Cancelled
 
 
 def test_unknown_failure_is_not_swallowed():
     with pytest.raises(Cancelled):
         conflicts.raise_for(Cancelled({"ledger": CancellationReason(code="ConditionalCheckFailed")}))
-
-
-@pytest.mark.parametrize(
-    ("codes", "retry"),
-    [
-        (("TransactionConflict", None), True),
-        (("ThrottlingError",), True),
-        (("TransactionConflict", "ConditionalCheckFailed"), False),
-        (("ConditionalCheckFailed",), False),
-    ],
-)
-def test_retryable_cancellations(codes, retry):
-    assert _is_retryable(_cancelled(*codes)) is retry
 
 
 def test_problem_details_shape():

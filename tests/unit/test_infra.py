@@ -19,6 +19,8 @@ from pynamodb.models import Model
 from chalicelib.api.problems import PROBLEM_JSON, PROBLEM_TYPE_BASE
 from chalicelib.persistence.models import ALL_MODELS
 from chalicelib.settings import get_settings, load_settings
+from tests import iam
+from tests.iam import allows
 from tools import package_template
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,18 +32,6 @@ DEPLOYED = load_settings({"TABLE_PREFIX": DEV["environment_variables"]["TABLE_PR
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
 TABLES: dict[str, dict[str, Any]] = {
     r["Properties"]["TableName"]: r for r in RESOURCES.values() if r.get("Type") == "AWS::DynamoDB::Table"
-}
-# Every DynamoDB action the deployed code makes: Model.get and TransactGet (GetItem), transaction
-# puts, updates, deletes and condition checks (TransactWriteItems is authorised per item action),
-# Model.query (Query), the catalogue's scan (Scan). DescribeTable/CreateTable are local tooling only.
-DYNAMODB_ACTIONS = {
-    "dynamodb:ConditionCheckItem",
-    "dynamodb:DeleteItem",
-    "dynamodb:GetItem",
-    "dynamodb:PutItem",
-    "dynamodb:Query",
-    "dynamodb:Scan",
-    "dynamodb:UpdateItem",
 }
 ACCOUNT_ARN = "arn:aws:{service}:us-east-1:123456789012:{resource}"
 
@@ -144,34 +134,16 @@ def dynamodb_statements() -> list[dict[str, Any]]:
     ]
 
 
-def allows(action: str, arn: str) -> bool:
-    """Whether some Allow statement grants `action` on the concrete `arn` (IAM wildcard matching)."""
-    return any(
-        s["Effect"] == "Allow"
-        and any(fnmatchcase(action.lower(), a.lower()) for a in as_list(s["Action"]))
-        and any(fnmatchcase(arn, r) for r in as_list(s["Resource"]))
-        for s in POLICY["Statement"]
-    )
-
-
 def table_arn(name: str) -> str:
     return ACCOUNT_ARN.format(service="dynamodb", resource=f"table/{name}")
 
 
-@pytest.mark.parametrize("model", ALL_MODELS, ids=model_ids())
-def test_policy_grants_every_used_action_on_every_table_and_index(model):
-    arn = table_arn(deployed_name(model))
-    for action in DYNAMODB_ACTIONS:
-        assert allows(action, arn), f"{action} not allowed on {arn}"
-    for index in model._get_schema()["global_secondary_indexes"]:
-        assert allows("dynamodb:Query", f"{arn}/index/{index['index_name']}")
-
-
-def test_policy_grants_only_the_used_dynamodb_actions_on_named_tables():
+def test_dynamodb_statements_name_concrete_actions_on_named_tables():
+    """Which actions on which table is derived from the app's calls in tests/functional/test_iam_policy.py."""
     statements = dynamodb_statements()
     assert statements
     granted = {a for s in statements for a in as_list(s["Action"])}
-    assert granted <= DYNAMODB_ACTIONS, f"unused or wildcard DynamoDB actions: {granted - DYNAMODB_ACTIONS}"
+    assert granted <= iam.DYNAMODB_ACTIONS, f"wildcard or unknown DynamoDB actions: {granted - iam.DYNAMODB_ACTIONS}"
     known = {table_arn(name) for name in TABLES} | {
         f"{table_arn(name)}/index/{gsi['IndexName']}"
         for name, table in TABLES.items()

@@ -93,13 +93,3 @@ def test_secrets_come_from_settings_and_unknown_platforms_have_none():
     assert secrets_for("tiktok", settings) == (SPEC_SECRET,)
     assert secrets_for("myspace", settings) is None
 
-
-def test_secrets_from_ssm_parameter(aws):
-    import boto3
-
-    boto3.client("ssm", region_name="us-east-1").put_parameter(
-        Name="/fan-engagement/test/webhook-secrets", Type="SecureString", Value=json.dumps({"tiktok": [SPEC_SECRET]})
-    )
-    settings = load_settings({"WEBHOOK_SECRETS_PARAMETER": "/fan-engagement/test/webhook-secrets"})
-    assert secrets_for("tiktok", settings) == (SPEC_SECRET,)
-    assert secrets_for("youtube", settings) is None

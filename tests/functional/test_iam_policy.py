@@ -1,0 +1,118 @@
+"""The Lambda policy grants exactly the DynamoDB actions the app makes, per table and index (least privilege).
+
+The actions are not listed by hand: a tour drives every route and every webhook type, with warm and
+cold caches, through the HTTP API while a hook records each DynamoDB request's (IAM action, table).
+The tour must reach every live route, so a new route joins it or this test fails.
+"""
+
+from datetime import timedelta
+
+import pytest
+from chalice.local import RouteMatcher
+
+import app as application
+from chalicelib.domain.platform_events import DATA_TYPES
+from chalicelib.services import caches
+from tests import iam
+from tests.support import deliver, payload, reward_body
+from tools import devwebhooks
+
+
+@pytest.fixture
+def routes_reached(monkeypatch):
+    reached: set[str] = set()
+    match = RouteMatcher.match_route
+
+    def recording(self, url):
+        result = match(self, url)
+        reached.add(result.route)
+        return result
+
+    monkeypatch.setattr(RouteMatcher, "match_route", recording)
+    return reached
+
+
+def ok(response, *statuses):
+    assert response.status_code in (statuses or (200, 201, 202)), response.body
+    return payload(response)
+
+
+def samples(api, clock, cold):
+    """Every sample delivery, in the order its story needs (link first, delete last)."""
+    order = sorted(DATA_TYPES, key=lambda t: (t != "account.linked", t == "content.deleted", t))
+    for event_type in order:
+        if cold:
+            caches.clear_all()
+        ok(deliver(api, event_type, devwebhooks.sample(event_type, clock.now)["data"]), 202)
+
+
+class Calls:
+    """The API client, with every per-process cache emptied before each call when `cold` (a new container)."""
+
+    def __init__(self, api, cold):
+        self.api, self.cold = api, cold
+
+    def __call__(self, method, path, *statuses, **kwargs):
+        if self.cold:
+            caches.clear_all()
+        return ok(self.api.call(method, path, **kwargs), *statuses)
+
+
+def operator_and_fan_routes(api, cold):
+    call, run = Calls(api, cold), "cold" if cold else "warm"
+    fan, pin, ops = f"fan-{run}", f"pin-{run}", {"who": "ops", "admin": True}
+    call("PUT", f"/v1/admin/rewards/{pin}", 201, body=reward_body(cost=1), **ops)
+    call("GET", "/v1/rewards", who=fan)
+    call("POST", "/v1/checkins", 201, who=fan)
+    call("PATCH", "/v1/me", who=fan, body={"time_zone": "Europe/Berlin"})
+    rid = call("POST", "/v1/redemptions", 201, who=fan, key="t1", body={"reward_id": pin})["redemption_id"]
+    call("POST", "/v1/redemptions", 201, who=fan, key="t1", body={"reward_id": pin})  # a replay
+    call("GET", f"/v1/redemptions/{rid}", who=fan)
+    call("GET", "/v1/me/redemptions?limit=1", who=fan)
+    call("POST", f"/v1/admin/redemptions/{rid}/cancel", key=f"c-{run}", **ops)
+    second = call("POST", "/v1/redemptions", 201, who=fan, key="t2", body={"reward_id": pin})["redemption_id"]
+    call("POST", f"/v1/admin/redemptions/{second}/fulfil", **ops)
+    call("POST", f"/v1/admin/rewards/{pin}/restock", key=f"r-{run}", body={"quantity": 3}, **ops)
+    adjustment = {"delta": 5, "reason": "tour"}
+    call("POST", f"/v1/admin/fans/{fan}/adjustments", 201, key=f"a-{run}", body=adjustment, **ops)
+    call("GET", f"/v1/admin/fans/{fan}", **ops)
+    call("GET", "/v1/me", who=fan)
+    call("GET", "/v1/me/ledger?limit=2", who=fan)
+    call("GET", "/v1/admin/content/tiktok/tt-video-7", **ops)
+    call("GET", "/v1/openapi.json")
+    call("GET", "/v1/health")
+
+
+def undo_deferred_like(api, clock):
+    """A like deferred by a cold container, then undone by another: the undo looks the award up."""
+    ok(deliver(api, "account.linked", {"external_user_id": "tt-undo", "fan_id": "fan-undo"}), 202)
+    for kind in ("liked", "unliked"):
+        caches.clear_all()
+        data = {"content_id": "c-undo", "external_user_id": "tt-undo", "occurred_at": clock.now.isoformat()}
+        ok(deliver(api, f"engagement.{kind}", data), 202)
+        clock.now += timedelta(minutes=1)
+
+
+def test_policy_grants_exactly_the_dynamodb_actions_the_app_makes(api, clock, routes_reached):
+    with iam.recording() as calls:
+        samples(api, clock, cold=False)
+        clock.now += timedelta(days=1)
+        samples(api, clock, cold=True)
+        for cold in (False, True):
+            operator_and_fan_routes(api, cold)
+        undo_deferred_like(api, clock)
+        ok(api.call("DELETE", "/v1/admin/links/tiktok/tt-alice", who="ops", admin=True))
+    assert routes_reached == set(application.app.routes), "extend the tour to the new routes"
+    assert calls.by_resource() == iam.granted()
+
+
+def test_the_recorder_sees_transaction_items_and_index_queries(api):
+    """The recorder itself: item actions of a transaction and the index a query reads."""
+    with iam.recording() as calls:
+        ok(api.call("PUT", "/v1/admin/rewards/pin", who="ops", admin=True, body=reward_body(cost=0)), 201)
+        ok(api.call("POST", "/v1/redemptions", who="fan-r", key="k", body={"reward_id": "pin"}), 201)
+        ok(api.call("GET", "/v1/me/redemptions", who="fan-r"))
+    redemptions = iam.deployed_arn(iam.get_settings().table_name("redemptions"))
+    assert ("dynamodb:PutItem", redemptions) in calls.pairs
+    assert ("dynamodb:Query", f"{redemptions}/index/by-fan") in calls.pairs
+    assert ("dynamodb:Query", redemptions) not in calls.pairs
