@@ -13,10 +13,12 @@ from chalicelib.api.auth import InvalidToken, verify
 from chalicelib.api.routing import Api, Call, json_response, outcome_response, render
 from chalicelib.api.specs import SPECS
 from chalicelib.api.validation import (
+    known_platform,
     nonzero,
     reads_page,
     validated_fan_id,
     validated_id,
+    validated_platform_id,
     validated_window,
     validated_zone,
 )
@@ -209,12 +211,14 @@ def webhook(call: Call, platform: str) -> Response:
 
 @api.route(SPECS["unlink"])
 def unlink(call: Call, platform: str, external_user_id: str) -> Response:
-    fan_id = linking.unlink(validated_id(platform, "platform"), validated_fan_id(external_user_id), call.now)
+    external_user_id = validated_platform_id(external_user_id, "external_user_id")
+    fan_id = linking.unlink(known_platform(platform), external_user_id, call.now)
     return json_response(schemas.Unlinked(platform, external_user_id, fan_id))
 
 
 @api.route(SPECS["content_metrics"])
 def content_metrics(call: Call, platform: str, content_id: str) -> Response:
+    platform, content_id = known_platform(platform), validated_platform_id(content_id, "content_id")
     return json_response(
         presenters.content_metrics(platform, content_id, webhooks.content_metrics(platform, content_id))
     )

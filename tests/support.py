@@ -39,6 +39,13 @@ def _cached_token(subject: str, admin: bool) -> str:
     return devtokens.mint(subject, admin, 3600, directory=KEYS_DIR)
 
 
+def signed_claims(claims: dict[str, Any]) -> str:
+    """A development token with exactly these claims (for claims `devtokens.mint` does not set)."""
+    import jwt
+
+    return jwt.encode(claims, (KEYS_DIR / "dev-jwt-private.pem").read_text(), "RS256")
+
+
 class Api:
     """Thin JSON helper over chalice's test client."""
 
@@ -133,3 +140,35 @@ def clock_now(api: Api) -> datetime:
     from chalicelib import clock
 
     return clock.now()
+
+
+class Platform:
+    """A content platform sending signed deliveries; `cold` makes each one reach a new container."""
+
+    def __init__(self, api: Api, cold: bool = False, platform: str = "tiktok") -> None:
+        self.api, self.cold, self.platform = api, cold, platform
+
+    def send(self, event_type: str, data: dict[str, Any], expect: int = 202) -> Any:
+        from chalicelib.services import caches
+
+        if self.cold:
+            caches.clear_all()
+        response = deliver(self.api, event_type, data, platform=self.platform)
+        assert response.status_code == expect, response.body
+        return response
+
+    def link(self, fan_id: str, external_user_id: str) -> Any:
+        return self.send("account.linked", {"external_user_id": external_user_id, "fan_id": fan_id})
+
+    def engage(self, kind: str, external_user_id: str, content_id: str, occurred_at: datetime) -> Any:
+        data = {"content_id": content_id, "external_user_id": external_user_id, "occurred_at": occurred_at.isoformat()}
+        return self.send(f"engagement.{kind}", data)
+
+    def publish(self, external_user_id: str, content_id: str, published_at: datetime) -> Any:
+        published = published_at.isoformat()
+        data = {"content_id": content_id, "external_user_id": external_user_id, "published_at": published}
+        return self.send("content.published", data)
+
+
+def balance(api: Api, fan_id: str) -> int:
+    return int(payload(api.call("GET", "/v1/me", who=fan_id))["balance"])

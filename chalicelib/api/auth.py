@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from chalicelib.domain import identifiers
 from chalicelib.settings import get_settings
 
 ALGORITHMS = ["RS256"]
@@ -66,7 +67,16 @@ def verify(authorization: str | None) -> Principal:
     except jwt.PyJWTError as exc:
         raise InvalidToken(type(exc).__name__) from exc
     subject = claims.get("sub")
-    if not isinstance(subject, str) or not subject or len(subject) > 128:
-        raise InvalidToken("sub must be a non-empty string")
-    groups = claims.get("groups") or claims.get("cognito:groups") or []
-    return Principal(subject, isinstance(groups, list) and ADMIN_GROUP in groups)
+    if not isinstance(subject, str) or not identifiers.is_own_id(subject):
+        raise InvalidToken("sub must be a fan id: " + identifiers.OWN_ID_RULE)
+    return Principal(subject, ADMIN_GROUP in _groups(claims))
+
+
+def _groups(claims: dict[str, Any]) -> set[str]:
+    """Both `groups` and `cognito:groups` count; a claim that is not a list of strings grants nothing."""
+    found: set[str] = set()
+    for claim in ("groups", "cognito:groups"):
+        value = claims.get(claim)
+        if isinstance(value, list):
+            found.update(v for v in value if isinstance(v, str))
+    return found

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import TypeVar
 
 from chalicelib.api.errors import ValidationFailed
 from chalicelib.api.routing import Call
-from chalicelib.domain import days
+from chalicelib.api.webhook_auth import secrets_for
+from chalicelib.domain import days, identifiers
+from chalicelib.domain.errors import UnknownPlatform
 from chalicelib.domain.rewards import Reward
 from chalicelib.persistence.reads import InvalidCursor, Page
+from chalicelib.settings import get_settings
 
 T = TypeVar("T")
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
-_FAN_ID = re.compile(r"^[!-~]{1,128}$")
 DEFAULT_PAGE, MAX_PAGE = 20, 100
 
 
@@ -23,16 +23,28 @@ def _invalid(field: str, message: str) -> ValidationFailed:
 
 
 def validated_id(value: str, field: str) -> str:
-    if not _ID.match(value):
-        raise _invalid(field, "1-64 characters: letters, digits, '_', '.', ':' or '-'")
+    """One of our own ids (reward, redemption, fan): the safe set of domain/identifiers.py."""
+    if not identifiers.is_own_id(value):
+        raise _invalid(field, identifiers.OWN_ID_RULE)
     return value
 
 
 def validated_fan_id(value: str) -> str:
-    """Fan ids are token subjects (Cognito: a UUID); anything else cannot name a fan."""
-    if not _FAN_ID.match(value):
-        raise _invalid("fan_id", "1-128 printable characters")
+    return validated_id(value, "fan_id")
+
+
+def validated_platform_id(value: str, field: str) -> str:
+    """An id a platform chose (content, platform user)."""
+    if not identifiers.is_platform_id(value):
+        raise _invalid(field, identifiers.PLATFORM_ID_RULE)
     return value
+
+
+def known_platform(name: str) -> str:
+    """A platform with webhook secrets configured; any other name is a 404, as on the webhook route."""
+    if len(name) > 64 or not secrets_for(name, get_settings()):
+        raise UnknownPlatform(f"No platform {name[:64]!r} is configured.")
+    return name
 
 
 def validated_zone(name: str) -> str:

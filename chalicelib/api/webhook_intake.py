@@ -10,17 +10,13 @@ import msgspec
 from chalicelib.api.errors import ValidationFailed
 from chalicelib.api.routing import Call, header
 from chalicelib.api.webhook_auth import InvalidSignature, secrets_for, verify
-from chalicelib.domain.errors import DomainError
+from chalicelib.domain.errors import DomainError, UnknownPlatform
 from chalicelib.domain.platform_events import DATA_TYPES, Envelope
 from chalicelib.observability import logger
 from chalicelib.services.deliveries import Delivery
 from chalicelib.settings import get_settings
 
 T = TypeVar("T")
-
-
-class UnknownPlatform(DomainError):
-    code, status, title = "unknown_platform", 404, "Unknown platform"
 
 
 class BadSignature(DomainError):

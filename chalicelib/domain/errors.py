@@ -60,6 +60,10 @@ class IdempotencyKeyReused(DomainError):
     code, status, title = "idempotency_key_reused", 422, "Idempotency key reused with another request"
 
 
+class UnknownPlatform(DomainError):
+    code, status, title = "unknown_platform", 404, "Unknown platform"
+
+
 class Unavailable(DomainError):
     """Storage stayed contended or throttled after our retries; the client may retry safely."""
 

@@ -7,7 +7,10 @@ from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
 
-PlatformId = Annotated[str, Meta(min_length=1, max_length=128, pattern=r"^[!-~]+$")]
+from chalicelib.domain import identifiers
+
+PlatformId = Annotated[str, Meta(min_length=1, max_length=256, pattern=identifiers.PLATFORM_ID_PATTERN)]
+FanId = Annotated[str, Meta(min_length=1, max_length=128, pattern=identifiers.OWN_ID_PATTERN)]
 Instant = Annotated[datetime, Meta(tz=True)]
 Severity = Literal["low", "medium", "high"]
 
@@ -18,7 +21,7 @@ class _Data(Struct, kw_only=True):
 
 class AccountLinked(_Data):
     external_user_id: PlatformId
-    fan_id: PlatformId
+    fan_id: FanId
 
 
 class ContentPublished(_Data):

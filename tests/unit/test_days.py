@@ -83,3 +83,31 @@ def test_unknown_zones_refused(name):
 def test_add_months_wraps_years():
     assert days.add_months("2026-11", 3) == date(2027, 2, 1)
     assert days.add_months("2026-01", 12) == date(2027, 1, 1)
+
+
+def test_zones_come_from_the_tzdata_package_and_exclude_what_is_not_a_zone():
+    assert days.is_time_zone("Asia/Shanghai") and days.is_time_zone("America/Argentina/Buenos_Aires")
+    for name in ("Factory", "localtime", "posixrules", "right/UTC", "posix/Europe/Paris", "/etc/localtime", "", "utc"):
+        assert not days.is_time_zone(name), name
+    assert days.zone("Europe/Lisbon").key == "Europe/Lisbon"
+
+
+def test_overlapping_days_across_the_date_line_both_ways():
+    d = date(2026, 12, 31)
+    assert days.overlapping_days(d, "Pacific/Pago_Pago", "Pacific/Kiritimati") == [date(2027, 1, 1), date(2027, 1, 2)]
+    west = days.overlapping_days(d, "Pacific/Kiritimati", "Pacific/Pago_Pago")
+    assert west == [date(2026, 12, 29), date(2026, 12, 30)]
+    assert days.overlapping_days(d, "UTC", "Etc/GMT-1") == [d, date(2027, 1, 1)]
+    assert days.overlapping_days(d, "UTC", "UTC") == [d]
+
+
+def test_carried_counts_never_give_back_a_fresh_day():
+    counts = {"2026-03-28|liked": 3, "2026-03-29|liked": 1, "2026-03-29|shared": 2}
+    carried = days.carry_day_counts(counts, "Asia/Shanghai", "Europe/Lisbon")  # Lisbon springs forward on the 29th
+    assert carried == {
+        "2026-03-27|liked": 3,
+        "2026-03-28|liked": 3,
+        "2026-03-29|liked": 1,
+        "2026-03-28|shared": 2,
+        "2026-03-29|shared": 2,
+    }

@@ -94,3 +94,22 @@ def test_time_zone_first_choice_free_then_limited():
     later = fans.change_time_zone(first.fan, "Europe/Paris", NOW + timedelta(days=30), 30, "UTC")
     assert later is not None and later.fan.time_zone == "Europe/Paris"
     assert fans.change_time_zone(first.fan, "Asia/Tokyo", NOW, 30, "UTC") is None
+
+
+def test_a_check_in_day_is_judged_in_the_current_zone_from_the_last_check_ins_instant():
+    rules = CheckinRules(base_points=10, streak_bonuses=())
+    evening = datetime(2026, 12, 1, 22, 30, tzinfo=timezone.utc)  # 1 Dec in UTC, 2 Dec in Kiritimati (+14)
+    first = fans.check_in(fans.Fan("f", time_zone="UTC", version=1), evening, "UTC", rules)
+    assert first.change is not None
+    moved = fans.change_time_zone(first.change.fan, "Pacific/Kiritimati", evening, 30, "UTC")
+    assert moved is not None and moved.fan.last_checkin_date == date(2026, 12, 2)
+    assert fans.check_in(moved.fan, evening + timedelta(minutes=5), "UTC", rules).already_checked_in
+    next_day = fans.check_in(moved.fan, evening + timedelta(hours=12), "UTC", rules)  # 3 Dec in Kiritimati
+    assert next_day.change is not None and next_day.change.fan.streak == 2
+
+
+def test_linking_another_account_remembers_the_former_one():
+    fan = fans.Fan("f").with_account("tiktok", "a").with_account("tiktok", "b").with_account("youtube", "y")
+    assert fan.linked_accounts == {"tiktok": "b", "youtube": "y"}
+    assert fan.owns("tiktok", "a") and fan.owns("tiktok", "b") and not fan.owns("youtube", "a")
+    assert fan.with_account("tiktok", None).owns("tiktok", "b")
