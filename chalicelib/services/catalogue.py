@@ -7,9 +7,11 @@ version and its stock are re-checked by DynamoDB, so a stale entry can never ove
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import replace
 from datetime import datetime
+from functools import lru_cache
+
+from cachetools import TTLCache
 
 from chalicelib.domain import tiers
 from chalicelib.domain.errors import RewardNotFound, Unavailable
@@ -20,29 +22,30 @@ from chalicelib.services.idempotent import IdempotentRequest, Outcome, Render, r
 from chalicelib.settings import get_settings
 
 _lock = threading.Lock()
-_rewards: dict[str, tuple[float, Reward]] = {}
+_SIZE = 1_000  # catalogues hold tens to hundreds of items
+
+
+@lru_cache(maxsize=1)
+def _rewards() -> TTLCache[str, Reward]:
+    return TTLCache(maxsize=_SIZE, ttl=get_settings().catalogue_cache_seconds)
 
 
 def cached(reward_id: str) -> Reward | None:
     with _lock:
-        entry = _rewards.get(reward_id)
-    if entry is None or time.monotonic() - entry[0] > get_settings().catalogue_cache_seconds:
-        return None
-    return entry[1]
+        return _rewards().get(reward_id)
 
 
 def remember(reward: Reward | None, reward_id: str | None = None) -> None:
     with _lock:
-        if reward is None:
-            if reward_id is not None:
-                _rewards.pop(reward_id, None)
-            return
-        _rewards[reward.reward_id] = (time.monotonic(), reward)
+        if reward is not None:
+            _rewards()[reward.reward_id] = reward
+        elif reward_id is not None:
+            _rewards().pop(reward_id, None)
 
 
 def clear() -> None:
     with _lock:
-        _rewards.clear()
+        _rewards().clear()
 
 
 def visible(tier: str | None, now: datetime) -> list[Reward]:

@@ -7,21 +7,24 @@ costs one cancelled transaction that returns the current item.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+from functools import lru_cache
+
+from cachetools import LRUCache
 
 from chalicelib.domain.fan import Fan
 from chalicelib.settings import get_settings
 
 _lock = threading.Lock()
-_fans: OrderedDict[str, Fan] = OrderedDict()
+
+
+@lru_cache(maxsize=1)
+def _fans() -> LRUCache[str, Fan]:
+    return LRUCache(maxsize=max(1, get_settings().fan_cache_size))
 
 
 def get(fan_id: str) -> Fan | None:
     with _lock:
-        fan = _fans.get(fan_id)
-        if fan is not None:
-            _fans.move_to_end(fan_id)
-        return fan
+        return _fans().get(fan_id)
 
 
 def remember(fan: Fan) -> None:
@@ -29,15 +32,11 @@ def remember(fan: Fan) -> None:
     if not fan.stored:
         return
     with _lock:
-        known = _fans.get(fan.fan_id)
-        if known is not None and known.version > fan.version:
-            return
-        _fans[fan.fan_id] = fan
-        _fans.move_to_end(fan.fan_id)
-        while len(_fans) > get_settings().fan_cache_size:
-            _fans.popitem(last=False)
+        known = _fans().get(fan.fan_id)
+        if known is None or known.version <= fan.version:
+            _fans()[fan.fan_id] = fan
 
 
 def clear() -> None:
     with _lock:
-        _fans.clear()
+        _fans().clear()
