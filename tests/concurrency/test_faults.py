@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import timedelta
+from time import monotonic
 from typing import Any
 
 import pytest
 from botocore.exceptions import ReadTimeoutError
 
 from chalicelib.persistence.connection import register_hook, unregister_hook
+from chalicelib.settings import get_settings
 from tests.concurrency.support import Faults, run_concurrently, with_retries
-from tests.support import ledger_sum, payload, reward_body, snapshot
+from tests.support import Platform, ledger_sum, payload, reward_body, snapshot
 
 
 @pytest.fixture
@@ -134,3 +136,57 @@ def test_lost_response_on_checkin_still_reports_the_award(api, lose_first_respon
     response = api.call("POST", "/v1/checkins", who="fan-1")
     assert response.status_code == 201 and payload(response)["points_awarded"] == 10
     assert ledger_sum(api, "fan-1") == 10
+
+
+class Attempts:
+    """Counts every DynamoDB call the app's clients send (botocore makes one attempt per call)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, **_: Any) -> None:
+        self.count += 1
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "admin"),
+    [
+        ("POST", "/v1/checkins", None, False),
+        ("GET", "/v1/me", None, False),
+        ("POST", "/v1/redemptions", {"reward_id": "tee"}, False),
+        ("POST", "/v1/admin/fans/fan-1/adjustments", {"delta": 5, "reason": "x"}, True),
+    ],
+)
+def test_a_request_has_one_bounded_budget_of_dynamodb_attempts(api, faults, method, path, body, admin):
+    api.call("PUT", "/v1/admin/rewards/tee", who="ops", admin=True, body=reward_body(cost=5))
+    api.call("POST", "/v1/checkins", who="fan-1")
+    attempts = Attempts()
+    register_hook("before-call.dynamodb.*", attempts)
+    faults(1.0)  # every call fails, with contention or throttling
+    try:
+        started = monotonic()
+        response = api.call(method, path, who="ops" if admin else "fan-1", admin=admin, body=body, key="k")
+        elapsed = monotonic() - started
+    finally:
+        unregister_hook("before-call.dynamodb.*", attempts)
+    settings = get_settings()
+    assert response.status_code == 503 and response.headers["Retry-After"] == "1"
+    assert 2 <= attempts.count <= settings.request_attempts
+    assert elapsed < settings.request_seconds + 1  # well inside API Gateway's 29 s
+
+
+def test_a_webhook_delivery_has_the_same_budget(api, clock, faults):
+    tiktok = Platform(api)
+    tiktok.link("fan-1", "tt-1")
+    attempts = Attempts()
+    register_hook("before-call.dynamodb.*", attempts)
+    faults(1.0)
+    try:
+        tiktok.send(
+            "engagement.liked",
+            {"content_id": "c", "external_user_id": "tt-1", "occurred_at": clock.now.isoformat()},
+            expect=503,
+        )
+    finally:
+        unregister_hook("before-call.dynamodb.*", attempts)
+    assert 2 <= attempts.count <= get_settings().request_attempts
