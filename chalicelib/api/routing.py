@@ -7,7 +7,7 @@ or to render errors as problem details; the OpenAPI document is generated from t
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, TypeVar
@@ -42,6 +42,14 @@ raises RecursionError (and `json.dumps`, used for fingerprints, recurses too) so
 _JSON_STRUCTURE = re.compile(rb'\\.|["\[\]{}]', re.DOTALL)
 
 
+def _number(text: str) -> float | int:
+    value = float(text)
+    return int(value) if value.is_integer() else value
+
+
+_JSON = msgspec.json.Decoder(float_hook=_number)
+
+
 @dataclass(frozen=True)
 class QueryParam:
     name: str
@@ -62,6 +70,8 @@ class RouteSpec:
     idempotent: bool = False
     query: tuple[QueryParam, ...] = ()
     extra_statuses: tuple[int, ...] = field(default=())
+    path_params: Mapping[str, Any] = field(default_factory=dict)
+    """Each path parameter's documented type (an Annotated str with its limits, from schemas); else any string."""
 
 
 class Call:
@@ -79,10 +89,14 @@ class Call:
         return self._principal
 
     def body(self, kind: type[S]) -> S:
-        """Decode and validate the JSON body; every refusal names the offending field."""
+        """Decode and validate the JSON body; every refusal names the offending field.
+
+        A whole number written as a float (`1.0`) is that integer, as JSON Schema's `integer` says;
+        `1.5` for an integer field is refused.
+        """
         raw = self.request.raw_body or b""
         try:
-            return msgspec.json.decode(raw or b"{}", type=kind)
+            return msgspec.convert(_JSON.decode(raw or b"{}"), type=kind)
         except msgspec.ValidationError as exc:
             message = str(exc)
             where = _LOCATION.search(message)
