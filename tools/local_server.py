@@ -1,9 +1,10 @@
 """`chalice local`'s gateway and handler on a server that takes load, answering like the deployed API Gateway.
 
-Two differences from `chalice local`, both so that the local stack behaves like the deployed one:
+Three differences from `chalice local`, all so that the local stack behaves like the deployed one:
 
 * The listen backlog is `BACKLOG` instead of socketserver's 5, so a burst of 100 concurrent clients
   queues instead of being reset or left waiting for a SYN retry (the kernel caps it at somaxconn).
+* Path parameters arrive percent-decoded, as API Gateway passes them.
 * A request the gateway refuses before our code runs gets the same RFC 9457 problem document as
   the deployed gateway responses (infra/resources.json): no `Authorization` header → 401
   `unauthorized`; no such route, or no such method on it (TRACE included) → 404 `not_found`,
@@ -15,18 +16,26 @@ No autoreload: restart `make run` after changing code.
 from __future__ import annotations
 
 import argparse
+import socket
 from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
-from chalice.app import Response
+from chalice.app import Chalice, Response
 from chalice.cli.factory import CLIFactory
+from chalice.config import Config
 from chalice.local import (
     ChaliceRequestHandler,
     ForbiddenError,
+    LambdaEventConverter,
     LocalDevServer,
+    LocalGateway,
     LocalGatewayException,
+    MatchResult,
     NotAuthorizedError,
+    RouteMatcher,
     ThreadedHTTPServer,
 )
 
@@ -41,7 +50,34 @@ class LoadBearingServer(ThreadedHTTPServer):
     request_queue_size = BACKLOG
 
 
+class DecodedPathParameters(RouteMatcher):
+    """Path parameters percent-decoded, as API Gateway passes them (`chalice local` passes them raw)."""
+
+    def match_route(self, url: str) -> MatchResult:
+        found = super().match_route(url)
+        return MatchResult(found.route, {k: unquote(v) for k, v in found.captured.items()}, found.query_params)
+
+
+class GatewayLikeGateway(LocalGateway):
+    def __init__(self, app_object: Chalice, config: Config) -> None:
+        super().__init__(app_object, config)
+        self.event_converter = LambdaEventConverter(
+            DecodedPathParameters(list(app_object.routes)), app_object.api.binary_types
+        )
+
+
 class GatewayLikeHandler(ChaliceRequestHandler):
+    def __init__(
+        self,
+        request: socket.socket,
+        client_address: tuple[str, int],
+        server: LoadBearingServer,
+        app_object: Chalice,
+        config: Config,
+    ) -> None:
+        self.local_gateway = GatewayLikeGateway(app_object, config)
+        BaseHTTPRequestHandler.__init__(self, request, client_address, server)
+
     def _send_error_response(self, error: LocalGatewayException) -> None:
         if isinstance(error, NotAuthorizedError):
             response = problems.from_error(Unauthorized("A valid bearer token is required."))
