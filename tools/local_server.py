@@ -67,6 +67,8 @@ class GatewayLikeGateway(LocalGateway):
 
 
 class GatewayLikeHandler(ChaliceRequestHandler):
+    disable_nagle_algorithm = True  # headers and body are separate writes: with Nagle, replies stall ~40 ms
+
     def __init__(
         self,
         request: socket.socket,

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.e2e.stack import bearer, running
+from tools.stack_process import bearer, running
 
 pytestmark = pytest.mark.e2e
 CLIENTS = 100

@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
-from tests.e2e.stack import ROOT, auth, free_port, running, start, stop, wait_healthy
 from tools import devwebhooks
+from tools.stack_process import ROOT, auth, free_port, running, start, stop, wait_healthy
 
 pytestmark = pytest.mark.e2e
 

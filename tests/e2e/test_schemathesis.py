@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.stack import ROOT, bearer, running
+from tools.stack_process import ROOT, bearer, running
 
 pytestmark = pytest.mark.e2e
 DOC = ROOT / "docs" / "openapi.json"

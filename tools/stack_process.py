@@ -1,4 +1,4 @@
-"""Bringing up `make run`'s stack (serialised moto + the local API server) for the e2e tests, on loopback only."""
+"""`make run`'s stack as a child process on free loopback ports, for the e2e tests and the load bench."""
 
 from __future__ import annotations
 
@@ -9,14 +9,15 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-import requests
-
 from tools import devtokens
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parent.parent
+KEYS = ROOT / ".local"
 
 
 def free_port() -> int:
@@ -26,6 +27,7 @@ def free_port() -> int:
 
 
 def start(port: int, moto_port: int) -> subprocess.Popen[bytes]:
+    """The stack with this process's AWS, JWT and webhook settings left out (it brings its own)."""
     own = ("AWS_", "DEV_JWT", "JWT_", "JWKS_", "TABLE_", "WEBHOOK_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(own)}
     return subprocess.Popen(
@@ -37,17 +39,20 @@ def start(port: int, moto_port: int) -> subprocess.Popen[bytes]:
     )
 
 
-def wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
+def wait_healthy(url: str, process: subprocess.Popen[bytes], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        assert process.poll() is None, process.stdout.read().decode() if process.stdout else ""
+        if process.poll() is not None:
+            output = process.stdout.read().decode() if process.stdout else ""
+            raise RuntimeError(f"the local stack exited with {process.returncode}:\n{output}")
         try:
-            if requests.get(f"{url}/v1/health", timeout=1).status_code == 200:
-                return
-        except requests.ConnectionError:
+            with urllib.request.urlopen(f"{url}/v1/health", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
             pass
         time.sleep(0.3)
-    raise AssertionError("local stack did not become healthy")
+    raise RuntimeError(f"the local stack at {url} did not become healthy within {seconds}s")
 
 
 def stop(process: subprocess.Popen[bytes]) -> str:
@@ -58,7 +63,7 @@ def stop(process: subprocess.Popen[bytes]) -> str:
 
 @contextlib.contextmanager
 def running() -> Iterator[str]:
-    """A fresh stack on free loopback ports; yields its base URL and stops everything afterwards."""
+    """A fresh stack; yields its base URL and stops everything it started afterwards."""
     port, moto_port = free_port(), free_port()
     process = start(port, moto_port)
     url = f"http://127.0.0.1:{port}"
@@ -71,7 +76,7 @@ def running() -> Iterator[str]:
 
 def bearer(fan: str, admin: bool = False) -> str:
     """A token the stack accepts (signed with the development key in `.local/`)."""
-    return devtokens.mint(fan, admin, directory=ROOT / ".local")
+    return devtokens.mint(fan, admin, directory=KEYS)
 
 
 def auth(fan: str, admin: bool = False) -> dict[str, str]:
