@@ -38,7 +38,7 @@ _JSON_TYPE = re.compile(r"^application/([a-z0-9.+-]+\+)?json\s*(;.*)?$", re.IGNO
 _LOCATION = re.compile(r"`\$\.?([^`]*)`")
 MAX_JSON_DEPTH = 32
 """Deepest nesting of arrays and objects a body may have. No request needs more than a few levels; msgspec
-raises RecursionError (and `json.dumps`, used for fingerprints, recurses too) somewhere below 1,000."""
+raises RecursionError by 1,000 levels (and `json.dumps`, used for fingerprints, recurses too)."""
 _JSON_STRUCTURE = re.compile(rb'\\.|["\[\]{}]', re.DOTALL)
 
 
