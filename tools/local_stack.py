@@ -1,4 +1,4 @@
-"""`make run`: serialised moto on loopback, tables and demo data, then `chalice local`.
+"""`make run`: serialised moto on loopback, tables and demo data, then chalice's local gateway (tools/local_server.py).
 
 Ctrl-C (or SIGTERM) stops everything this started; nothing outlives it, so it can run again.
 """
@@ -104,16 +104,7 @@ def run(host: str, port: int, moto_port: int, quiet: bool) -> int:
         _wait_for(f"http://127.0.0.1:{moto_port}/moto-api/", moto)
         subprocess.run([sys.executable, "-m", "tools.seed"], cwd=ROOT, env=env, check=True, stdout=out)
         chalice = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "chalice"),
-                "local",
-                "--host",
-                host,
-                "--port",
-                str(port),
-                "--stage",
-                "local",
-            ],
+            [sys.executable, "-m", "tools.local_server", "--host", host, "--port", str(port), "--stage", "local"],
             cwd=ROOT,
             env=env,
             stdout=out,

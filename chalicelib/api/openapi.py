@@ -39,9 +39,14 @@ def _schema_for(kind: type | None, names: dict[type, str]) -> dict[str, Any]:
     return {"$ref": _REF.format(name=names[kind])}
 
 
+def _path_schema(spec: RouteSpec, name: str) -> dict[str, Any]:
+    kind = spec.path_params.get(name)
+    return msgspec.json.schema(kind) if kind is not None else {"type": "string"}
+
+
 def _operation(name: str, spec: RouteSpec, names: dict[type, str], catalogue: dict[str, tuple[int, str]]) -> Any:
     parameters: list[dict[str, Any]] = [
-        {"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in _PARAM.findall(spec.path)
+        {"name": p, "in": "path", "required": True, "schema": _path_schema(spec, p)} for p in _PARAM.findall(spec.path)
     ]
     parameters += [
         {"name": q.name, "in": "query", "required": False, "schema": q.schema, "description": q.description}
@@ -53,8 +58,9 @@ def _operation(name: str, spec: RouteSpec, names: dict[type, str], catalogue: di
                 "name": "Idempotency-Key",
                 "in": "header",
                 "required": True,
-                "schema": {"type": "string", "minLength": 1, "maxLength": 255},
-                "description": "Same key and body replay the first response (Idempotent-Replayed: true); kept 24 h.",
+                "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]([ -~]*[!-~])?$"},
+                "description": "Printable ASCII. Same key and body replay the first response "
+                "(Idempotent-Replayed: true); kept 24 h.",
             }
         )
     body = {"content": {"application/json": {"schema": _schema_for(spec.response, names)}}}
@@ -63,7 +69,13 @@ def _operation(name: str, spec: RouteSpec, names: dict[type, str], catalogue: di
     }
     problem = {"content": {"application/problem+json": {"schema": {"$ref": _REF.format(name="Problem")}}}}
     by_status: dict[int, list[str]] = {}
-    for code in (*spec.errors, "internal_error", *(() if spec.auth == "public" else ("service_unavailable",))):
+    path_ids = ("validation_error",) if _PARAM.search(spec.path) else ()  # every path id has documented limits
+    for code in (
+        *spec.errors,
+        *path_ids,
+        "internal_error",
+        *(() if spec.auth == "public" else ("service_unavailable",)),
+    ):
         by_status.setdefault(catalogue[code][0], []).append(code)
     for status, codes in sorted(by_status.items()):
         responses.setdefault(str(status), {"description": "Problem: " + ", ".join(sorted(set(codes))), **problem})

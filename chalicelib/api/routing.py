@@ -7,7 +7,7 @@ or to render errors as problem details; the OpenAPI document is generated from t
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, TypeVar
@@ -37,6 +37,18 @@ Auth = Literal["public", "fan", "admin"]
 S = TypeVar("S")
 _JSON_TYPE = re.compile(r"^application/([a-z0-9.+-]+\+)?json\s*(;.*)?$", re.IGNORECASE)
 _LOCATION = re.compile(r"`\$\.?([^`]*)`")
+MAX_JSON_DEPTH = 32
+"""Deepest nesting of arrays and objects a body may have. No request needs more than a few levels; msgspec
+raises RecursionError by 1,000 levels (and `json.dumps`, used for fingerprints, recurses too)."""
+_JSON_STRUCTURE = re.compile(rb'\\.|["\[\]{}]', re.DOTALL)
+
+
+def _number(text: str) -> float | int:
+    value = float(text)
+    return int(value) if value.is_integer() else value
+
+
+_JSON = msgspec.json.Decoder(float_hook=_number)
 
 
 @dataclass(frozen=True)
@@ -59,6 +71,8 @@ class RouteSpec:
     idempotent: bool = False
     query: tuple[QueryParam, ...] = ()
     extra_statuses: tuple[int, ...] = field(default=())
+    path_params: Mapping[str, Any] = field(default_factory=dict)
+    """Each path parameter's documented type (an Annotated str with its limits, from schemas); else any string."""
 
 
 class Call:
@@ -76,10 +90,14 @@ class Call:
         return self._principal
 
     def body(self, kind: type[S]) -> S:
-        """Decode and validate the JSON body; every refusal names the offending field."""
+        """Decode and validate the JSON body; every refusal names the offending field.
+
+        A whole number written as a float (`1.0`) is that integer, as JSON Schema's `integer` says;
+        `1.5` for an integer field is refused.
+        """
         raw = self.request.raw_body or b""
         try:
-            return msgspec.json.decode(raw or b"{}", type=kind)
+            return msgspec.convert(_JSON.decode(raw or b"{}"), type=kind)
         except msgspec.ValidationError as exc:
             message = str(exc)
             where = _LOCATION.search(message)
@@ -210,9 +228,45 @@ def header(request: Request, name: str) -> str | None:
 
 
 def _check_body(request: Request) -> None:
-    raw = request.raw_body or b""
-    if len(raw) > get_settings().max_body_bytes:
-        raise PayloadTooLarge(f"The body may be at most {get_settings().max_body_bytes} bytes.")
+    """Media type, nesting depth and size of every route's body (webhooks included), before anything decodes it.
+
+    Depth is judged on the first `max_body_bytes` (bounded work, and enough to see it), so a body nested
+    thousands deep is a 400 naming `body` even where it is also too large.
+    """
+    sent = request.raw_body or b""
+    raw = sent.encode() if isinstance(sent, str) else sent
     content_type = header(request, "content-type")
     if raw and content_type and not _JSON_TYPE.match(content_type):
         raise UnsupportedMediaType(f"Content-Type {content_type} is not JSON.")
+    limit = get_settings().max_body_bytes
+    if _nesting_exceeds(raw[:limit], MAX_JSON_DEPTH):
+        raise ValidationFailed(
+            f"The request body nests arrays and objects more than {MAX_JSON_DEPTH} levels deep.",
+            [{"field": "body", "message": f"at most {MAX_JSON_DEPTH} levels of nesting"}],
+        )
+    if len(raw) > limit:
+        raise PayloadTooLarge(f"The body may be at most {limit} bytes.")
+
+
+def _nesting_exceeds(raw: bytes, limit: int) -> bool:
+    """Whether `raw`, read as JSON, opens more than `limit` arrays or objects at once: one linear scan, no decode.
+
+    Brackets inside strings do not count (escapes are skipped as pairs). Where `raw` stops being JSON
+    a decoder stops too, so the scan never reports less depth than a decoder would reach.
+    """
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return False
+    depth, in_string = 0, False
+    for token in _JSON_STRUCTURE.finditer(raw):
+        char = token.group()
+        if char == b'"':
+            in_string = not in_string
+        elif in_string or len(char) > 1:
+            continue
+        elif char in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth = max(depth - 1, 0)
+    return False

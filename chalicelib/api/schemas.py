@@ -13,6 +13,7 @@ import msgspec
 from msgspec import Meta, Struct
 
 Id = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
+PrintableId = Annotated[str, Meta(min_length=1, max_length=128, pattern=r"^[!-~]+$")]
 Points = Annotated[int, Meta(ge=0, le=1_000_000_000)]
 Instant = Annotated[datetime, Meta(tz=True, description="RFC 3339 with offset")]
 Tier = Literal["silent", "potential", "active", "head"]
@@ -49,7 +50,15 @@ class Restock(_In):
 
 
 class Adjustment(_In):
-    delta: Annotated[int, Meta(ge=-1_000_000_000, le=1_000_000_000, description="Non-zero change in points")]
+    delta: Annotated[
+        int,
+        Meta(
+            ge=-1_000_000_000,
+            le=1_000_000_000,
+            description="Non-zero change in points",
+            extra_json_schema={"not": {"const": 0}},
+        ),
+    ]
     reason: Annotated[str, Meta(min_length=1, max_length=500)]
 
 

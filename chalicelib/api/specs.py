@@ -7,8 +7,11 @@ from chalicelib.api.routing import QueryParam, RouteSpec
 
 _PAGING = (
     QueryParam("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}, "Page size"),
-    QueryParam("cursor", {"type": "string"}, "Opaque cursor from the previous page's next_cursor"),
+    QueryParam("cursor", {"type": "string", "minLength": 1}, "Opaque cursor from the previous page's next_cursor"),
 )
+_REDEMPTION = {"redemption_id": schemas.Id}
+_REWARD = {"reward_id": schemas.Id}
+_FAN = {"fan_id": schemas.PrintableId}
 _AUTH = ("unauthorized",)
 _ADMIN = ("unauthorized", "forbidden")
 _IDEM = ("validation_error", "idempotency_key_reused")
@@ -90,6 +93,7 @@ SPECS: dict[str, RouteSpec] = {
         200,
         schemas.Redemption,
         errors=(*_AUTH, "redemption_not_found"),
+        path_params=_REDEMPTION,
     ),
     "put_reward": RouteSpec(
         "/v1/admin/rewards/{reward_id}",
@@ -101,6 +105,7 @@ SPECS: dict[str, RouteSpec] = {
         schemas.RewardDefinition,
         extra_statuses=(201,),
         errors=(*_ADMIN, "validation_error"),
+        path_params=_REWARD,
     ),
     "restock": RouteSpec(
         "/v1/admin/rewards/{reward_id}/restock",
@@ -112,6 +117,7 @@ SPECS: dict[str, RouteSpec] = {
         schemas.Restock,
         idempotent=True,
         errors=(*_ADMIN, *_IDEM, "reward_not_found"),
+        path_params=_REWARD,
     ),
     "admin_get_fan": RouteSpec(
         "/v1/admin/fans/{fan_id}",
@@ -121,6 +127,7 @@ SPECS: dict[str, RouteSpec] = {
         200,
         schemas.Profile,
         errors=(*_ADMIN, "fan_not_found"),
+        path_params=_FAN,
     ),
     "adjust": RouteSpec(
         "/v1/admin/fans/{fan_id}/adjustments",
@@ -132,6 +139,7 @@ SPECS: dict[str, RouteSpec] = {
         schemas.Adjustment,
         idempotent=True,
         errors=(*_ADMIN, *_IDEM, "fan_not_found", "insufficient_points"),
+        path_params=_FAN,
     ),
     "cancel_redemption": RouteSpec(
         "/v1/admin/redemptions/{redemption_id}/cancel",
@@ -142,6 +150,7 @@ SPECS: dict[str, RouteSpec] = {
         schemas.Redemption,
         idempotent=True,
         errors=(*_ADMIN, *_IDEM, "redemption_not_found", "invalid_redemption_state"),
+        path_params=_REDEMPTION,
     ),
     "fulfil_redemption": RouteSpec(
         "/v1/admin/redemptions/{redemption_id}/fulfil",
@@ -151,6 +160,7 @@ SPECS: dict[str, RouteSpec] = {
         200,
         schemas.Redemption,
         errors=(*_ADMIN, "redemption_not_found", "invalid_redemption_state"),
+        path_params=_REDEMPTION,
     ),
     "webhook": RouteSpec(
         "/v1/webhooks/{platform}",
@@ -177,6 +187,7 @@ SPECS: dict[str, RouteSpec] = {
         200,
         schemas.Unlinked,
         errors=(*_ADMIN, "link_not_found"),
+        path_params={"platform": schemas.Id, "external_user_id": schemas.PrintableId},
     ),
     "content_metrics": RouteSpec(
         "/v1/admin/content/{platform}/{content_id}",

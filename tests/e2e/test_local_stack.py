@@ -1,96 +1,44 @@
-"""Bring up `make run`'s stack (serialised moto + chalice local) and drive it over HTTP like a client."""
+"""Bring up `make run`'s stack (serialised moto + the local API server) and drive it over HTTP like a client."""
 
 from __future__ import annotations
 
-import os
-import signal
 import socket
-import subprocess
-import sys
 import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 import requests
 
-from tools import devtokens, devwebhooks
+from tools import devwebhooks
+from tools.stack_process import ROOT, auth, free_port, running, start, stop, wait_healthy
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.e2e
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _start(port: int, moto_port: int) -> subprocess.Popen[bytes]:
-    own = ("AWS_", "DEV_JWT", "JWT_", "JWKS_", "TABLE_", "WEBHOOK_")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(own)}
-    return subprocess.Popen(
-        [sys.executable, "-m", "tools.local_stack", "--quiet", "--port", str(port), "--moto-port", str(moto_port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-
-
-def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.stdout.read().decode() if process.stdout else ""
-        try:
-            if requests.get(f"{url}/v1/health", timeout=1).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.3)
-    raise AssertionError("local stack did not become healthy")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> str:
-    process.send_signal(signal.SIGTERM)
-    output, _ = process.communicate(timeout=30)
-    return output.decode()
 
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[str]:
-    port, moto_port = _free_port(), _free_port()
-    process = _start(port, moto_port)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, process)
+    with running() as url:
         yield url
-    finally:
-        _stop(process)
-
-
-def _auth(fan: str, admin: bool = False) -> dict[str, str]:
-    return {"Authorization": f"Bearer {devtokens.mint(fan, admin, directory=ROOT / '.local')}"}
 
 
 def test_demo_data_and_fan_loop_over_http(stack):
-    me = requests.get(f"{stack}/v1/me", headers=_auth("fan-alice"), timeout=10)
+    me = requests.get(f"{stack}/v1/me", headers=auth("fan-alice"), timeout=10)
     assert me.status_code == 200 and me.json()["balance"] >= 500  # seeded welcome bonus + check-ins
     fan = f"e2e-{uuid.uuid4().hex[:6]}"
-    first = requests.post(f"{stack}/v1/checkins", headers=_auth(fan), timeout=10)
+    first = requests.post(f"{stack}/v1/checkins", headers=auth(fan), timeout=10)
     assert first.status_code == 201 and first.json()["points_awarded"] > 0
-    again = requests.post(f"{stack}/v1/checkins", headers=_auth(fan), timeout=10)
+    again = requests.post(f"{stack}/v1/checkins", headers=auth(fan), timeout=10)
     assert again.status_code == 200 and again.json()["already_checked_in"] is True
-    rewards = requests.get(f"{stack}/v1/rewards", headers=_auth(fan), timeout=10).json()["items"]
+    rewards = requests.get(f"{stack}/v1/rewards", headers=auth(fan), timeout=10).json()["items"]
     assert "sticker-pack" in {r["reward_id"] for r in rewards}
 
 
 def test_redemption_replay_and_problem_details_over_http(stack):
-    headers = {**_auth("fan-alice"), "Idempotency-Key": uuid.uuid4().hex}
+    headers = {**auth("fan-alice"), "Idempotency-Key": uuid.uuid4().hex}
     body = {"reward_id": "sticker-pack", "quantity": 1}
     first = requests.post(f"{stack}/v1/redemptions", json=body, headers=headers, timeout=10)
     assert first.status_code == 201, first.text
@@ -100,7 +48,7 @@ def test_redemption_replay_and_problem_details_over_http(stack):
     refused = requests.post(
         f"{stack}/v1/redemptions",
         json={"reward_id": "nope"},
-        headers={**_auth("fan-alice"), "Idempotency-Key": "x"},
+        headers={**auth("fan-alice"), "Idempotency-Key": "x"},
         timeout=10,
     )
     assert refused.status_code == 404
@@ -111,7 +59,7 @@ def test_redemption_replay_and_problem_details_over_http(stack):
 
 def test_signed_sample_webhooks_earn_points_once_over_http(stack):
     def balance() -> int:
-        return int(requests.get(f"{stack}/v1/me", headers=_auth("fan-alice"), timeout=10).json()["balance"])
+        return int(requests.get(f"{stack}/v1/me", headers=auth("fan-alice"), timeout=10).json()["balance"])
 
     def send(event_type: str, webhook_id: str) -> tuple[int, str]:
         body = devwebhooks.sample(event_type, datetime.now(UTC))
@@ -133,17 +81,17 @@ def test_concurrent_clients_never_oversell(stack):
     reward = f"e2e-drop-{uuid.uuid4().hex[:6]}"
     created = requests.put(
         f"{stack}/v1/admin/rewards/{reward}",
-        headers=_auth("ops", admin=True),
+        headers=auth("ops", admin=True),
         timeout=10,
         json={"name": "Drop", "cost": 1, "stock_remaining": 5},
     )
     assert created.status_code == 201
     fans = [f"e2e-{uuid.uuid4().hex[:6]}" for _ in range(20)]
     for fan in fans:
-        requests.post(f"{stack}/v1/checkins", headers=_auth(fan), timeout=10)
+        requests.post(f"{stack}/v1/checkins", headers=auth(fan), timeout=10)
 
     def redeem(fan: str) -> int:
-        headers = {**_auth(fan), "Idempotency-Key": "k"}
+        headers = {**auth(fan), "Idempotency-Key": "k"}
         return requests.post(
             f"{stack}/v1/redemptions", json={"reward_id": reward}, headers=headers, timeout=30
         ).status_code
@@ -151,17 +99,37 @@ def test_concurrent_clients_never_oversell(stack):
     with ThreadPoolExecutor(max_workers=20) as pool:
         statuses = Counter(pool.map(redeem, fans))
     assert statuses == Counter({201: 5, 409: 15}), statuses
-    listed = requests.get(f"{stack}/v1/rewards", headers=_auth("ops", admin=True), timeout=10).json()["items"]
+    listed = requests.get(f"{stack}/v1/rewards", headers=auth("ops", admin=True), timeout=10).json()["items"]
     assert next(r for r in listed if r["reward_id"] == reward)["stock_remaining"] == 0
 
 
 def test_stack_stops_cleanly_and_runs_again():
-    port, moto_port = _free_port(), _free_port()
+    port, moto_port = free_port(), free_port()
     for _ in range(2):
-        process = _start(port, moto_port)
-        _wait_healthy(f"http://127.0.0.1:{port}", process)
-        _stop(process)
+        process = start(port, moto_port)
+        wait_healthy(f"http://127.0.0.1:{port}", process)
+        stop(process)
         assert process.returncode == 0
         with socket.socket() as sock:  # nothing left listening
             assert sock.connect_ex(("127.0.0.1", port)) != 0
             assert sock.connect_ex(("127.0.0.1", moto_port)) != 0
+
+
+def test_gateway_refusals_are_problem_documents_as_deployed(stack):
+    missing = requests.get(f"{stack}/v1/me", timeout=10)
+    assert missing.status_code == 401 and missing.headers["Content-Type"] == "application/problem+json"
+    assert missing.json()["code"] == "unauthorized" and missing.headers["WWW-Authenticate"] == "Bearer"
+    for method, path in (("TRACE", "/v1/me"), ("DELETE", "/v1/me"), ("BREW", "/v1/health"), ("GET", "/v1/nope")):
+        refused = requests.request(method, f"{stack}{path}", headers=auth("fan-alice"), timeout=10)
+        assert refused.status_code == 404, (method, path, refused.text)
+        assert refused.headers["Content-Type"] == "application/problem+json"
+        assert refused.json()["code"] == "not_found"
+
+
+def test_path_parameters_arrive_percent_decoded_as_from_api_gateway(stack):
+    ops = auth("ops", admin=True)
+    body = {"name": "x", "cost": 1, "stock_remaining": 1}
+    created = requests.put(f"{stack}/v1/admin/rewards/e2e%3Aencoded", headers=ops, timeout=10, json=body)
+    assert created.status_code == 201 and created.json()["reward_id"] == "e2e:encoded"
+    refused = requests.get(f"{stack}/v1/redemptions/%C3%A9", headers=auth("fan-alice"), timeout=10)
+    assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "redemption_id"

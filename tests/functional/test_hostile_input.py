@@ -1,94 +1,149 @@
-"""Hostile values in ids, platforms, claims and time zones: a clear 4xx problem, and nothing written."""
+"""Hostile input at the HTTP layer: JSON nested thousands deep on every route, malformed webhook timestamps.
 
-import time
+Each is a 4xx problem document (never a 5xx) and writes nothing.
+"""
+
+import json
+import uuid
 
 import pytest
 
-from tests.support import Platform, payload, reward_body, signed_claims, snapshot
+from app import api as routes
+from chalicelib.api.routing import MAX_JSON_DEPTH, _nesting_exceeds
+from tests.support import payload, reward_body, signed, snapshot
+
+PATH_VALUES = {
+    "redemption_id": "rdm_x",
+    "reward_id": "poster",
+    "fan_id": "fan-1",
+    "platform": "tiktok",
+    "external_user_id": "tt-1",
+    "content_id": "c1",
+}
+DEEP_BODIES = {
+    "arrays": b"[" * 5000 + b"]" * 5000,
+    "objects": b'{"a":' * 5000 + b"1" + b"}" * 5000,
+    "unclosed": b"[" * 100_000,
+    "inside a valid field": b'{"reward_id": "poster", "quantity": ' + b"[" * 40 + b"1" + b"]" * 40 + b"}",
+}
 
 
-def claims_token(**claims):
-    return signed_claims({"iss": "fan-engagement-local", "exp": int(time.time()) + 600, **claims})
+def _route_calls():
+    for name, spec in routes.operations:
+        path = spec.path
+        for param, value in PATH_VALUES.items():
+            path = path.replace("{" + param + "}", value)
+        yield pytest.param(spec.method, path, spec.auth, id=name)
 
 
-@pytest.mark.parametrize(
-    ("groups", "admin"),
-    [
-        ({"groups": ["admin"]}, True),
-        ({"cognito:groups": ["admin"]}, True),
-        ({"groups": ["fans"], "cognito:groups": ["admin"]}, True),  # both are honoured, not the first present
-        ({"groups": ["admin"], "cognito:groups": ["fans"]}, True),
-        ({"groups": "admin"}, False),  # not a list: grants nothing
-        ({"groups": ["fans"]}, False),
-    ],
-)
-def test_either_groups_claim_makes_an_operator(api, groups, admin):
-    bearer = claims_token(sub="ops-2", **groups)
-    response = api.call("GET", "/v1/admin/fans/nobody", headers={"Authorization": f"Bearer {bearer}"})
-    assert response.status_code == (404 if admin else 403), response.body
+@pytest.fixture
+def stocked(api):
+    api.call("PUT", "/v1/admin/rewards/poster", who="ops", admin=True, body=reward_body())
+    api.call("POST", "/v1/checkins", who="fan-1")
+    return api
 
 
-@pytest.mark.parametrize("subject", ["fan#1", "fan 1", "x" * 129, "-leading", "fan/1", "ünïcode"])
-def test_a_token_whose_subject_is_not_a_fan_id_is_401(api, subject):
-    bearer = claims_token(sub=subject)
-    response = api.call("GET", "/v1/me", headers={"Authorization": f"Bearer {bearer}"})
-    assert response.status_code == 401 and payload(response)["code"] == "unauthorized"
-
-
-@pytest.mark.parametrize(
-    ("method", "path"),
-    [
-        ("GET", "/v1/admin/fans/" + "f" * 129),
-        ("GET", "/v1/admin/fans/bad%23id"),
-        ("PUT", "/v1/admin/rewards/" + "r" * 129),
-        ("POST", "/v1/admin/redemptions/bad%20id/fulfil"),
-        ("GET", "/v1/redemptions/" + "r" * 129),
-        ("GET", "/v1/admin/content/tiktok/" + "c" * 257),
-        ("DELETE", "/v1/admin/links/tiktok/" + "u" * 257),
-    ],
-)
-def test_ids_beyond_their_limits_are_400_naming_the_field(api, method, path):
-    before = snapshot()
-    response = api.call(method, path, who="ops", admin=True, body=reward_body(), key="k")
-    assert response.status_code == 400, response.body
+def _is_depth_refusal(response):
     problem = payload(response)
-    assert problem["code"] == "validation_error" and problem["errors"][0]["field"]
-    assert snapshot() == before
+    return (
+        response.status_code == 400
+        and response.headers["Content-Type"] == "application/problem+json"
+        and problem["code"] == "validation_error"
+        and problem["errors"][0]["field"] == "body"
+        and "nesting" in problem["errors"][0]["message"]
+    )
 
 
-@pytest.mark.parametrize(
-    ("method", "path"),
-    [("GET", "/v1/admin/content/no-such-platform/c1"), ("DELETE", "/v1/admin/links/no-such-platform/u1")],
-)
-def test_unknown_platforms_on_admin_routes_are_404(api, method, path):
-    response = api.call(method, path, who="ops", admin=True)
-    assert response.status_code == 404 and payload(response)["code"] == "unknown_platform"
-
-
-def test_our_ids_may_use_the_whole_safe_set_up_to_128(api):
-    reward_id = "R" + "a-b_c.d:e@f+g" * 9 + "x" * 10
-    assert len(reward_id) == 128
-    created = api.call("PUT", f"/v1/admin/rewards/{reward_id}", who="ops", admin=True, body=reward_body())
-    assert created.status_code == 201
-
-
-def test_platform_ids_with_any_printable_characters_up_to_256_are_accepted(api, clock):
-    tiktok = Platform(api)
-    user = "üser #1/ with spaces:" + "ž" * 235
-    assert len(user) == 256
-    tiktok.link("fan-1", user)
-    tiktok.engage("liked", user, "c" + "#" * 255, clock.now)
-    assert payload(api.call("GET", "/v1/me", who="fan-1"))["linked_accounts"][0]["external_user_id"] == user
-    tiktok.send("account.linked", {"external_user_id": "bad\nid", "fan_id": "fan-1"}, expect=400)
-    tiktok.send("account.linked", {"external_user_id": "u" * 257, "fan_id": "fan-1"}, expect=400)
-    tiktok.send("account.linked", {"external_user_id": "u", "fan_id": "not a fan id"}, expect=400)
-
-
-@pytest.mark.parametrize(
-    "zone", ["Factory", "localtime", "posixrules", "right/UTC", "posix/Asia/Tokyo", "/etc/localtime", "../UTC", "utc"]
-)
-def test_time_zones_outside_the_tzdata_list_are_400(api, zone):
+@pytest.mark.parametrize("shape", list(DEEP_BODIES))
+@pytest.mark.parametrize(("method", "path", "auth"), list(_route_calls()))
+def test_deeply_nested_json_is_400_on_every_route_and_writes_nothing(stocked, method, path, auth, shape):
     before = snapshot()
-    response = api.call("PATCH", "/v1/me", who="fan-1", body={"time_zone": zone})
-    assert response.status_code == 400 and payload(response)["errors"][0]["field"] == "time_zone"
+    response = stocked.call(
+        method, path, who=None if auth == "public" else "ops", admin=auth == "admin", key="k", raw=DEEP_BODIES[shape]
+    )
+    assert _is_depth_refusal(response), response.body
     assert snapshot() == before
+
+
+@pytest.mark.parametrize("who", ["fan-1", "ops"])
+def test_deep_json_as_a_fan_and_as_an_operator(stocked, who):
+    before = snapshot()
+    for method, path in (("POST", "/v1/redemptions"), ("PATCH", "/v1/me"), ("POST", "/v1/checkins")):
+        response = stocked.call(method, path, who=who, key="k", raw=DEEP_BODIES["objects"])
+        assert _is_depth_refusal(response), response.body
+    assert snapshot() == before
+
+
+def test_validly_signed_deep_webhook_is_400_and_writes_nothing(stocked, clock):
+    before = snapshot()
+    for raw in DEEP_BODIES.values():
+        headers = {"Content-Type": "application/json", **signed(raw, f"msg_{uuid.uuid4().hex}", clock.now)}
+        response = stocked.client.http.request("POST", "/v1/webhooks/tiktok", headers=headers, body=raw)
+        assert _is_depth_refusal(response), response.body
+    assert snapshot() == before
+
+
+def test_nesting_at_the_limit_is_judged_by_the_schema_not_refused(stocked):
+    inner = (MAX_JSON_DEPTH - 1) * "["
+    nested = '{"reward_id": "poster", "x": ' + inner + "]" * len(inner) + "}"
+    response = stocked.call("POST", "/v1/redemptions", who="fan-1", key="k", raw=nested.encode())
+    assert response.status_code == 400 and "unknown field" in payload(response)["detail"].lower()
+
+
+@pytest.mark.parametrize(
+    ("raw", "too_deep"),
+    [
+        (b"[" * 32 + b"]" * 32, False),
+        (b"[" * 33 + b"]" * 33, True),
+        (b'{"a":' * 33 + b"1" + b"}" * 33, True),
+        (b'"' + b"[" * 100 + b'"', False),
+        (b'["\\"' + b"[" * 40 + b'"]', False),
+        (b'["\\\\"' + b"[" * 40 + b"]" * 40 + b"]", True),
+        (b"[]" * 1000, False),
+        (b"]" * 100 + b"[" * 33, True),
+        (b"\xff[" * 40, True),
+    ],
+)
+def test_nesting_scan(raw, too_deep):
+    assert _nesting_exceeds(raw, MAX_JSON_DEPTH) is too_deep
+
+
+NOW_DIGITS = "1795320000"  # within a second of the clock fixture's 2026-11-22T04:00Z
+MALFORMED_TIMESTAMPS = [
+    "9" * 20,  # beyond time_t
+    "253402300800",  # year 10000
+    "9" * 5000,  # beyond int()'s digit limit
+    "²",
+    NOW_DIGITS.translate({ord("0") + i: 0x0660 + i for i in range(10)}),  # Arabic-Indic digits of a valid time
+    NOW_DIGITS.translate({ord("0") + i: 0xFF10 + i for i in range(10)}),  # fullwidth digits
+    "+" + NOW_DIGITS,
+    "-" + NOW_DIGITS,
+    " " + NOW_DIGITS,
+    NOW_DIGITS + " ",
+    NOW_DIGITS + ".0",
+    "1.7953e9",
+    "0x6b01e040",
+    "0",
+    "-1",
+]
+
+
+@pytest.mark.parametrize("timestamp", MALFORMED_TIMESTAMPS)
+def test_malformed_webhook_timestamps_are_401(stocked, clock, timestamp):
+    assert int(clock.now.timestamp()) == int(NOW_DIGITS)
+    body = json.dumps({"type": "account.linked", "data": {"external_user_id": "tt-1", "fan_id": "fan-1"}}).encode()
+    headers = {"Content-Type": "application/json", **signed(body, "msg_ts", clock.now), "webhook-timestamp": timestamp}
+    before = snapshot()
+    response = stocked.client.http.request("POST", "/v1/webhooks/tiktok", headers=headers, body=body)
+    assert response.status_code == 401, response.body
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert payload(response)["code"] == "invalid_signature"
+    assert snapshot() == before
+
+
+def test_the_same_delivery_with_its_real_timestamp_is_accepted(stocked, clock):
+    body = json.dumps({"type": "account.linked", "data": {"external_user_id": "tt-1", "fan_id": "fan-1"}}).encode()
+    headers = {"Content-Type": "application/json", **signed(body, "msg_ts", clock.now)}
+    assert headers["webhook-timestamp"] == NOW_DIGITS
+    response = stocked.client.http.request("POST", "/v1/webhooks/tiktok", headers=headers, body=body)
+    assert response.status_code == 202, response.body
