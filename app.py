@@ -218,7 +218,8 @@ def unlink(call: Call, platform: str, external_user_id: str) -> Response:
 
 @api.route(SPECS["content_metrics"])
 def content_metrics(call: Call, platform: str, content_id: str) -> Response:
-    platform, content_id = known_platform(platform), validated_platform_id(content_id, "content_id")
+    content_id = validated_platform_id(content_id, "content_id")  # every format check before any 404
+    platform = known_platform(platform)
     return json_response(
         presenters.content_metrics(platform, content_id, webhooks.content_metrics(platform, content_id))
     )

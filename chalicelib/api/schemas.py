@@ -12,8 +12,20 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta, Struct
 
-Id = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
-PrintableId = Annotated[str, Meta(min_length=1, max_length=128, pattern=r"^[!-~]+$")]
+from chalicelib.domain import identifiers
+
+Id = Annotated[
+    str, Meta(min_length=1, max_length=128, pattern=identifiers.OWN_ID_PATTERN, description=identifiers.OWN_ID_RULE)
+]
+PlatformId = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        max_length=256,
+        pattern=identifiers.PLATFORM_ID_PATTERN,
+        description="An id the platform chose: " + identifiers.PLATFORM_ID_RULE,
+    ),
+]
 Points = Annotated[int, Meta(ge=0, le=1_000_000_000)]
 Instant = Annotated[datetime, Meta(tz=True, description="RFC 3339 with offset")]
 Tier = Literal["silent", "potential", "active", "head"]

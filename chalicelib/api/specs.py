@@ -11,7 +11,7 @@ _PAGING = (
 )
 _REDEMPTION = {"redemption_id": schemas.Id}
 _REWARD = {"reward_id": schemas.Id}
-_FAN = {"fan_id": schemas.PrintableId}
+_FAN = {"fan_id": schemas.Id}
 _AUTH = ("unauthorized",)
 _ADMIN = ("unauthorized", "forbidden")
 _IDEM = ("validation_error", "idempotency_key_reused")
@@ -186,8 +186,8 @@ SPECS: dict[str, RouteSpec] = {
         "admin",
         200,
         schemas.Unlinked,
-        errors=(*_ADMIN, "link_not_found"),
-        path_params={"platform": schemas.Id, "external_user_id": schemas.PrintableId},
+        errors=(*_ADMIN, "link_not_found", "unknown_platform"),
+        path_params={"platform": schemas.Id, "external_user_id": schemas.PlatformId},
     ),
     "content_metrics": RouteSpec(
         "/v1/admin/content/{platform}/{content_id}",
@@ -196,6 +196,7 @@ SPECS: dict[str, RouteSpec] = {
         "admin",
         200,
         schemas.ContentMetrics,
-        errors=_ADMIN,
+        errors=(*_ADMIN, "unknown_platform"),
+        path_params={"platform": schemas.Id, "content_id": schemas.PlatformId},
     ),
 }

@@ -42,8 +42,8 @@ def validated_platform_id(value: str, field: str) -> str:
 
 def known_platform(name: str) -> str:
     """A platform with webhook secrets configured; any other name is a 404, as on the webhook route."""
-    if len(name) > 64 or not secrets_for(name, get_settings()):
-        raise UnknownPlatform(f"No platform {name[:64]!r} is configured.")
+    if not secrets_for(validated_id(name, "platform"), get_settings()):
+        raise UnknownPlatform(f"No platform {name!r} is configured.")
     return name
 
 
