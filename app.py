@@ -33,7 +33,7 @@ app.register_middleware(
 )
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics), "all")
 if tracing_enabled():
-    app.register_middleware(ConvertToMiddleware(tracer().capture_lambda_handler), "all")
+    app.register_middleware(ConvertToMiddleware(tracer().capture_handler), "all")
 
 
 @app.authorizer(ttl_seconds=300)
