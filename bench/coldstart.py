@@ -9,10 +9,12 @@ import to the first request shows up in the second pair. Requests go to a moto s
 loopback; X-Ray documents go to a UDP socket on loopback, which counts them.
 
 Bytecode is controlled explicitly, since it decides much of an import's cost: the compared rows
-share one bytecode cache (PYTHONPYCACHEPREFIX, filled by an untimed first run), as Lambda has when
-the bundle ships `.pyc` files (`make package` compiles them), and two extra rows compile everything
-from source, as Python must when the code ships without `.pyc` files to a read-only filesystem
-(Lambda's /var/task).
+share one bytecode cache (PYTHONPYCACHEPREFIX, filled by an untimed first run), and two extra rows
+compile everything from source, as Python must when the code ships without `.pyc` files to a
+read-only filesystem (Lambda's /var/task). Two more rows import the app from the bundle that
+`tools.package_template` builds (extracted, with `PYTHONDONTWRITEBYTECODE` for the read-only
+filesystem): once as built, with the `.pyc` files it adds, once with them removed, as Chalice
+alone packages it.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,6 +41,8 @@ FIRST_BOTO3 = "import boto3 + client + first Query"
 FIRST_DEPLOYED = "import app + first request GET /v1/health (as deployed)"
 FIRST_LOCAL = "import app + first request (tracing off)"
 FIRST_SDK = "import app + Powertools Tracer (X-Ray SDK) + first request (reference)"
+BUNDLED = "import app from deployment.zip (as deployed, .pyc shipped)"
+BUNDLED_SOURCE = "import app from deployment.zip without its .pyc (as deployed)"
 TRACE_ID = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
 
 APP_REQUEST = (
@@ -60,7 +65,7 @@ class Variant:
     baseline: str | None = None  # the row its ratio is taken against
     judged: bool = False  # held to the target
     from_source: bool = False  # fewer repeats: each run compiles everything
-    traced: bool = False  # sends X-Ray documents to the bench's daemon socket
+    cwd: Path = ROOT  # where `import app` finds the app
 
 
 @dataclass(frozen=True)
@@ -143,7 +148,24 @@ def local_services() -> Iterator[Services]:
         server.wait(timeout=10)
 
 
-def variants(services: Services) -> list[Variant]:
+def extracted_bundle() -> tuple[Path, Path] | None:
+    """The deployment bundle built now, extracted twice: as built, and without its `.pyc` files (None: no bundle)."""
+    from tools import package_template
+
+    outdir = Path(_directory("bench-bundle-"))
+    try:
+        package_template.build(outdir)
+    except package_template.PackagingError as exc:
+        print(f"  cold start: no bundle rows ({exc})", flush=True)
+        return None
+    with_bytecode, without = outdir / "with-pyc", outdir / "without-pyc"
+    with zipfile.ZipFile(outdir / package_template.BUNDLE) as bundle:
+        bundle.extractall(with_bytecode)
+        bundle.extractall(without, [name for name in bundle.namelist() if not name.endswith(".pyc")])
+    return with_bytecode, without
+
+
+def variants(services: Services, bundle: tuple[Path, Path] | None) -> list[Variant]:
     """The bench environment (already configured), and a Lambda-like one where tracing is on as deployed."""
     base = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     base["PYTHONPYCACHEPREFIX"] = _directory("bench-pycache-")
@@ -163,17 +185,30 @@ def variants(services: Services) -> list[Variant]:
         Variant(DEPLOYED, "import app", deployed, BOTO3, judged=True),
         Variant(LOCAL, "import app", local, BOTO3, judged=True),
         Variant(FIRST_BOTO3, BOTO3_REQUEST, local),
-        Variant(FIRST_DEPLOYED, f"import app; {APP_REQUEST}", deployed, FIRST_BOTO3, traced=True),
+        Variant(FIRST_DEPLOYED, f"import app; {APP_REQUEST}", deployed, FIRST_BOTO3),
         Variant(FIRST_LOCAL, f"import app; {APP_REQUEST}", local, FIRST_BOTO3),
-        Variant(FIRST_SDK, SDK_THEN_REQUEST, deployed, FIRST_BOTO3, traced=True),
+        Variant(FIRST_SDK, SDK_THEN_REQUEST, deployed, FIRST_BOTO3),
         Variant(BOTO3_SOURCE, "import boto3", {**local, **source}, from_source=True),
         Variant(f"{DEPLOYED[:-1]}, no bytecode)", "import app", {**deployed, **source}, BOTO3_SOURCE, from_source=True),
+        *_bundled(deployed, bundle),
+    ]
+
+
+def _bundled(deployed: dict[str, str], bundle: tuple[Path, Path] | None) -> list[Variant]:
+    if bundle is None:
+        return []
+    env = {k: v for k, v in deployed.items() if k != "PYTHONPYCACHEPREFIX"}
+    env.update(PYTHONDONTWRITEBYTECODE="1", LAMBDA_TASK_ROOT=str(bundle[0]))
+    code = "import app; assert app.__file__.startswith({!r})"
+    return [
+        Variant(BUNDLED, code.format(str(bundle[0])), env, BOTO3, cwd=bundle[0]),
+        Variant(BUNDLED_SOURCE, code.format(str(bundle[1])), env, BOTO3_SOURCE, from_source=True, cwd=bundle[1]),
     ]
 
 
 def _run(variant: Variant) -> int:
     start = time.perf_counter_ns()
-    done = subprocess.run([sys.executable, "-c", variant.code], cwd=ROOT, env=variant.env, capture_output=True)
+    done = subprocess.run([sys.executable, "-c", variant.code], cwd=variant.cwd, env=variant.env, capture_output=True)
     elapsed = time.perf_counter_ns() - start
     if done.returncode != 0:
         raise RuntimeError(f"{variant.name} failed:\n{done.stderr.decode()}")

@@ -144,8 +144,9 @@ def coldstart(repeats: int) -> dict[str, Any]:
     from bench import coldstart as cs
     from bench import report
 
+    bundle = cs.extracted_bundle()
     with cs.local_services() as services:
-        chosen = cs.variants(services)
+        chosen = cs.variants(services, bundle)
         times = {t.name: t for t in cs.import_times(chosen, repeats)}
         documents = cs.documents_per_run(next(v for v in chosen if v.name == cs.FIRST_DEPLOYED), services)
     start = times[cs.START].median_ms
