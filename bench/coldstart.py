@@ -41,6 +41,7 @@ FIRST_BOTO3 = "import boto3 + client + first Query"
 FIRST_DEPLOYED = "import app + first request GET /v1/health (as deployed)"
 FIRST_LOCAL = "import app + first request (tracing off)"
 FIRST_SDK = "import app + Powertools Tracer (X-Ray SDK) + first request (reference)"
+BOTO3_PAUSED = "import boto3, collector paused as app.py pauses it (reference)"
 BUNDLED = "import app from deployment.zip (as deployed, .pyc shipped)"
 BUNDLED_SOURCE = "import app from deployment.zip without its .pyc (as deployed)"
 TRACE_ID = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
@@ -182,6 +183,7 @@ def variants(services: Services, bundle: tuple[Path, Path] | None) -> list[Varia
     return [
         Variant(START, "pass", local),
         Variant(BOTO3, "import boto3", local),
+        Variant(BOTO3_PAUSED, "import gc; gc.disable(); import boto3; gc.freeze(); gc.enable()", local),
         Variant(DEPLOYED, "import app", deployed, BOTO3, judged=True),
         Variant(LOCAL, "import app", local, BOTO3, judged=True),
         Variant(FIRST_BOTO3, BOTO3_REQUEST, local),
@@ -202,7 +204,7 @@ def _bundled(deployed: dict[str, str], bundle: tuple[Path, Path] | None) -> list
     code = "import app; assert app.__file__.startswith({!r})"
     return [
         Variant(BUNDLED, code.format(str(bundle[0])), env, BOTO3, cwd=bundle[0]),
-        Variant(BUNDLED_SOURCE, code.format(str(bundle[1])), env, BOTO3_SOURCE, from_source=True, cwd=bundle[1]),
+        Variant(BUNDLED_SOURCE, code.format(str(bundle[1])), env, BOTO3, from_source=True, cwd=bundle[1]),
     ]
 
 

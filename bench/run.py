@@ -161,7 +161,8 @@ def coldstart(repeats: int) -> dict[str, Any]:
     headers = ("fresh interpreter", "runs", "median ms", "min", "max", "ratio", "net of start", f"<= {RATIO_TARGET}x")
     note = (
         "  round-robin; ratio = median / its baseline's median (import boto3; import boto3 + client + first Query\n"
-        "  for the first-request rows; import boto3 with no bytecode); 'net of start' subtracts `python -c pass`.\n"
+        "  for the first-request rows; import boto3 with no bytecode for the repo's row without it; deployment.zip\n"
+        "  rows against import boto3 with bytecode, as the runtime's own); 'net of start' subtracts `python -c pass`.\n"
         "  Rows without 'no bytecode' share one warm .pyc cache. First request: GET /v1/health through app.app\n"
         f"  (one Query) on moto over loopback; the traced one sent {documents} X-Ray documents to a UDP socket."
     )
