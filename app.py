@@ -7,6 +7,7 @@ import gc
 
 # Importing allocates only what lives as long as the process, so collections during it find nothing
 # to free; they cost a share of every cold start (docs/architecture.md, "Cold start"). Resumed at the end.
+_COLLECTING = gc.isenabled()
 gc.disable()
 
 import functools
@@ -230,4 +231,5 @@ def content_metrics(call: Call, platform: str, content_id: str) -> Response:
 # The objects of initialisation go to the permanent generation: later collections skip them, and
 # none of them waits in the youngest generation for the first request to traverse.
 gc.freeze()
-gc.enable()
+if _COLLECTING:
+    gc.enable()
