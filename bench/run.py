@@ -160,6 +160,7 @@ def coldstart(repeats: int) -> dict[str, Any]:
         results.append({**asdict(t), "ratio": ratio, "net_ratio": net, "meets_target": met})
     headers = ("fresh interpreter", "runs", "median ms", "min", "max", "ratio", "net of start", f"<= {RATIO_TARGET}x")
     note = (
+        "  ms from spawning a fresh interpreter until its code has run (its teardown excluded: Lambda never pays it).\n"
         "  round-robin; ratio = median / its baseline's median (import boto3; import boto3 + client + first Query\n"
         "  for the first-request rows; import boto3 with no bytecode for the repo's row without it; deployment.zip\n"
         "  rows against import boto3 with bytecode, as the runtime's own); 'net of start' subtracts `python -c pass`.\n"
