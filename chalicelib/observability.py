@@ -1,17 +1,20 @@
-"""Structured logging, EMF metrics and (only when enabled) X-Ray tracing via Powertools.
+"""Structured logging and EMF metrics via Powertools; X-Ray tracing (only when enabled) via `chalicelib.tracing`.
 
-The tracer is built lazily: constructing one imports the X-Ray SDK even when tracing is off,
-which would add to every cold start.
+Tracing does not use the Powertools tracer: it imports and patches through the X-Ray SDK, which
+cost 260-310 ms of every cold start (docs/architecture.md, "Observability").
 """
 
 from __future__ import annotations
 
 import os
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
-from aws_lambda_powertools.tracing import Tracer
+
+if TYPE_CHECKING:
+    from chalicelib.tracing import Tracer
 
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "fan-engagement")
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "FanEngagement")
@@ -27,7 +30,10 @@ def tracing_enabled() -> bool:
 
 @lru_cache(maxsize=1)
 def tracer() -> Tracer:
-    return Tracer(service=SERVICE)
+    """The X-Ray tracer, hooked on every botocore session created after the first call."""
+    from chalicelib import tracing
+
+    return tracing.install(SERVICE)
 
 
 def count(name: str, value: float = 1, **dimensions: str) -> None:
