@@ -8,8 +8,6 @@ characters come near) is stored as the SHA-256 of its encoding instead.
 
 from __future__ import annotations
 
-import hashlib
-
 PARTITION_KEY_BYTES = 2048
 SORT_KEY_BYTES = 1024
 
@@ -18,6 +16,8 @@ def compose(*parts: str, limit: int = PARTITION_KEY_BYTES) -> str:
     encoded = "".join(f"{len(part)}:{part}" for part in parts)
     if len(encoded.encode("utf-8")) <= limit:
         return encoded
+    import hashlib  # rare: only ids far beyond ASCII lengths get here, so cold starts skip its import
+
     return "sha256:" + hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 
 
