@@ -28,9 +28,7 @@ def is_due(month: str, today: date, expiry_months: int) -> bool:
     return fans.expires_on(month, expiry_months) < today
 
 
-def expire(
-    fan: fans.Fan, today: date, expiry_months: int, community_zone: str, now: datetime
-) -> fans.FanChange | None:
+def expire(fan: fans.Fan, today: date, expiry_months: int, community_zone: str, now: datetime) -> fans.FanChange | None:
     """Expire every month past its last day, oldest first; None when no such month is left.
 
     Each month with points left gets one `expiry` entry. Every due bucket is removed and its spent
