@@ -20,13 +20,14 @@ ZONES = ("UTC", "Asia/Shanghai", "Europe/Berlin", "America/St_Johns")
 
 ops = st.lists(
     st.one_of(
-        st.tuples(st.just("wait"), st.integers(1, 24 * 45)),
+        st.tuples(st.just("wait"), st.integers(1, 24 * 40)),
         st.tuples(st.just("earn"), st.integers(1, 100)),
         st.tuples(st.just("spend"), st.integers(1, 150)),
         st.tuples(st.just("refund"), st.integers(1, 100)),
         st.tuples(st.just("expire"), st.just(0)),
     ),
-    max_size=60,
+    min_size=10,
+    max_size=80,
 )
 
 
