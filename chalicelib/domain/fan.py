@@ -90,13 +90,20 @@ class Fan:
 class FanChange:
     """The state to write, guarded by `previous_version`, and the ledger entries written with it.
 
-    `settled` are earlier deferred awards (see `Fan.settling`) that this write puts in the ledger.
+    `settled` are the entries written before `entry`: earlier deferred awards (see `Fan.settling`)
+    and, when one change writes several entries (points expiry), all but its last. Each entry's id
+    is a version this change passes through, so the fan's version grows by one per entry.
     """
 
     fan: Fan
     previous_version: int
     entry: LedgerEntry | None
     settled: tuple[LedgerEntry, ...] = ()
+
+    @property
+    def entries(self) -> tuple[LedgerEntry, ...]:
+        """Every ledger entry this change writes, oldest first."""
+        return (*self.settled, *([self.entry] if self.entry else []))
 
 
 def entry_id_for(version: int) -> str:
@@ -257,14 +264,25 @@ class Expiring:
     expires_on: date
 
 
-def expiring(fan: Fan, expiry_months: int) -> list[Expiring]:
-    """Unspent points per earning month, oldest first: spending consumes the oldest buckets."""
+def expires_on(month: str, expiry_months: int) -> date:
+    """The last day (community zone) on which points earned in `month` can still be spent."""
+    return days.add_months(month, expiry_months + 1) - timedelta(days=1)
+
+
+def unspent_by_month(fan: Fan) -> list[tuple[str, int]]:
+    """Each earning month with its points not yet consumed, oldest first: `consumed` covers the oldest."""
     left_to_consume = fan.consumed
-    result: list[Expiring] = []
+    result: list[tuple[str, int]] = []
     for month in sorted(fan.earned_by_month):
         earned = fan.earned_by_month[month]
         used = min(earned, left_to_consume)
         left_to_consume -= used
-        if earned - used > 0:
-            result.append(Expiring(earned - used, days.add_months(month, expiry_months + 1) - timedelta(days=1)))
+        result.append((month, earned - used))
     return result
+
+
+def expiring(fan: Fan, expiry_months: int) -> list[Expiring]:
+    """Unspent points per earning month, oldest first: spending consumes the oldest buckets."""
+    return [
+        Expiring(unspent, expires_on(month, expiry_months)) for month, unspent in unspent_by_month(fan) if unspent > 0
+    ]
