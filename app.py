@@ -33,7 +33,17 @@ from chalicelib.api.validation import (
 from chalicelib.domain.rewards import Reward
 from chalicelib.observability import logger, metrics, tracer, tracing_enabled
 from chalicelib.persistence import reads
-from chalicelib.services import adjustments, catalogue, checkins, ledger, linking, profiles, redemptions, webhooks
+from chalicelib.services import (
+    adjustments,
+    catalogue,
+    checkins,
+    jobs,
+    ledger,
+    linking,
+    profiles,
+    redemptions,
+    webhooks,
+)
 from chalicelib.settings import get_settings
 
 app = ThreadSafeChalice(app_name="fan-engagement", configure_logs=False)
@@ -232,6 +242,20 @@ def content_metrics(call: Call, platform: str, content_id: str) -> Response:
         presenters.content_metrics(platform, content_id, webhooks.content_metrics(platform, content_id))
     )
 
+
+
+@api.route(SPECS["start_job"])
+def start_job(call: Call, job: str) -> Response:
+    outcome = jobs.start_for_operator(
+        validated_id(job, "job"), call.idempotency(), render(202, presenters.job_started), call.now
+    )
+    return outcome_response(outcome)
+
+
+@api.route(SPECS["job_run"])
+def job_run(call: Call, job: str, run_id: str) -> Response:
+    found = jobs.run(validated_id(job, "job"), validated_id(run_id, "run_id"))
+    return json_response(presenters.job_run(found))
 
 # The objects of initialisation go to the permanent generation: later collections skip them, and
 # none of them waits in the youngest generation for the first request to traverse.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chalicelib.api import schemas
 from chalicelib.domain import fan as fans
+from chalicelib.domain.jobs import JobRun as JobRunState
 from chalicelib.domain.rewards import Reward
 from chalicelib.persistence.content_metrics import ContentMetrics as ContentMetricsRead
 from chalicelib.services.adjustments import AdjustmentResult
@@ -106,4 +107,23 @@ def content_metrics(platform: str, content_id: str, found: ContentMetricsRead) -
         unique_engaged=found.unique_engaged,
         flag=flag,
         deleted=bool(content and content.deleted),
+    )
+
+
+def job_started(run: JobRunState) -> schemas.JobStarted:
+    return schemas.JobStarted(job=run.job, run_id=run.run_id, status=run.status)
+
+
+def job_run(run: JobRunState) -> schemas.JobRun:
+    return schemas.JobRun(
+        job=run.job,
+        run_id=run.run_id,
+        status=run.status,
+        trigger=run.trigger,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        segments=run.segments,
+        segments_done=run.segments_done,
+        summary=run.summary,
+        error=run.error,
     )

@@ -74,6 +74,28 @@ class Adjustment(_In):
     reason: Annotated[str, Meta(min_length=1, max_length=500)]
 
 
+JobStatus = Literal["running", "succeeded", "failed"]
+
+
+class JobStarted(Struct):
+    job: str
+    run_id: str
+    status: JobStatus
+
+
+class JobRun(Struct):
+    job: str
+    run_id: str
+    status: JobStatus
+    trigger: Literal["schedule", "operator"]
+    started_at: datetime
+    finished_at: datetime | None
+    segments: int
+    segments_done: int
+    summary: dict[str, int]
+    error: str | None
+
+
 class Health(Struct):
     status: Literal["ok", "degraded"]
     version: str

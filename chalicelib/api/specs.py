@@ -12,6 +12,7 @@ _PAGING = (
 _REDEMPTION = {"redemption_id": schemas.Id}
 _REWARD = {"reward_id": schemas.Id}
 _FAN = {"fan_id": schemas.Id}
+_JOB = {"job": schemas.Id}
 _AUTH = ("unauthorized",)
 _ADMIN = ("unauthorized", "forbidden")
 _IDEM = ("validation_error", "idempotency_key_reused")
@@ -198,5 +199,26 @@ SPECS: dict[str, RouteSpec] = {
         schemas.ContentMetrics,
         errors=(*_ADMIN, "unknown_platform"),
         path_params={"platform": schemas.Id, "content_id": schemas.PlatformId},
+    ),
+    "start_job": RouteSpec(
+        "/v1/admin/jobs/{job}",
+        "POST",
+        "Run a scheduled job now (expire-points); answered when the run has been worked",
+        "admin",
+        202,
+        schemas.JobStarted,
+        idempotent=True,
+        errors=(*_ADMIN, *_IDEM, "job_not_found", "job_running"),
+        path_params=_JOB,
+    ),
+    "job_run": RouteSpec(
+        "/v1/admin/jobs/{job}/runs/{run_id}",
+        "GET",
+        "A job run: status, timing and summary",
+        "admin",
+        200,
+        schemas.JobRun,
+        errors=(*_ADMIN, "job_not_found", "job_run_not_found"),
+        path_params={**_JOB, "run_id": schemas.Id},
     ),
 }

@@ -60,6 +60,18 @@ class IdempotencyKeyReused(DomainError):
     code, status, title = "idempotency_key_reused", 422, "Idempotency key reused with another request"
 
 
+class JobNotFound(DomainError):
+    code, status, title = "job_not_found", 404, "No such job"
+
+
+class JobRunNotFound(DomainError):
+    code, status, title = "job_run_not_found", 404, "No such job run"
+
+
+class JobRunning(DomainError):
+    code, status, title = "job_running", 409, "A run of this job is in progress"
+
+
 class UnknownPlatform(DomainError):
     code, status, title = "unknown_platform", 404, "Unknown platform"
 

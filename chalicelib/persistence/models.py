@@ -244,6 +244,34 @@ class ContentStatsModel(Model):
     events = NumberAttribute(null=True)
 
 
+class JobRunModel(Model):
+    """Scheduled-job bookkeeping, one partition per job (docs/jobs.md).
+
+    `item` is `run#<run_id>` for a run, `lock` for the job's lock (the run holding it and its
+    lease), and `seg#<run_id>#<n>` for a segment's checkpoint. Run ids come from our safe id set,
+    which has no `#`, so the three kinds cannot meet.
+    """
+
+    class Meta(_Meta):
+        table_name = _settings.table_name("job-runs")
+
+    job = UnicodeAttribute(hash_key=True)
+    item = UnicodeAttribute(range_key=True)
+    run_id = UnicodeAttribute()
+    status = UnicodeAttribute(null=True)
+    trigger = UnicodeAttribute(null=True)
+    started_at = UTCDateTimeAttribute(null=True)
+    finished_at = UTCDateTimeAttribute(null=True)
+    segments = NumberAttribute(null=True)
+    segments_done = NumberAttribute(null=True)
+    summary: MapAttribute[str, Any] = MapAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+    lease_until = NumberAttribute(null=True)
+    cursor = UnicodeAttribute(null=True)
+    counts: MapAttribute[str, Any] = MapAttribute(null=True)
+    done = BooleanAttribute(null=True)
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     FanModel,
     LedgerEntryModel,
@@ -255,4 +283,5 @@ ALL_MODELS: tuple[type[Model], ...] = (
     ContentModel,
     EngagementModel,
     ContentStatsModel,
+    JobRunModel,
 )

@@ -142,6 +142,16 @@ def request_budget(attempts: int, seconds: float) -> Iterator[None]:
         _budget.reset(token)
 
 
+@contextmanager
+def outside_request_budget() -> Iterator[None]:
+    """For work a request starts but does not own (a job run worked in-process): each call has its own attempts."""
+    token = _budget.set(None)
+    try:
+        yield
+    finally:
+        _budget.reset(token)
+
+
 def _may_attempt() -> bool:
     budget = _budget.get()
     if budget is None:

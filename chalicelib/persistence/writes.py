@@ -58,8 +58,8 @@ def commit_fan_change(
     _commit(tx)
 
 
-def record_refusal(record: IdempotencyRecord, now: datetime) -> None:
-    """Keep a refusal under its key, so that a retry is answered with it (raises KeyTaken if the key is used)."""
+def keep_answer(record: IdempotencyRecord, now: datetime) -> None:
+    """Keep an answer (a refusal, or an effect with a record of its own) under its key; KeyTaken if it is used."""
     tx = Transaction()
     _add_record(tx, record, now)
     _commit(tx)

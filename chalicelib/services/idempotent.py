@@ -87,7 +87,7 @@ def run(request: IdempotentRequest, now: datetime, operation: Callable[[], Outco
             raise
         status, body = request.refusal(refused)
         try:
-            writes.record_refusal(request.record(status, body, now), now)
+            writes.keep_answer(request.record(status, body, now), now)
         except KeyTaken as taken:
             return Outcome.replay(taken.record, request)
         return Outcome(status, body, refused=refused.code)

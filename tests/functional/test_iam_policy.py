@@ -79,6 +79,8 @@ def operator_and_fan_routes(api, cold):
     call("GET", "/v1/me", who=fan)
     call("GET", "/v1/me/ledger?limit=2", who=fan)
     call("GET", "/v1/admin/content/tiktok/tt-video-7", **ops)
+    run_id = call("POST", "/v1/admin/jobs/expire-points", 202, key=f"j-{run}", **ops)["run_id"]
+    call("GET", f"/v1/admin/jobs/expire-points/runs/{run_id}", **ops)
     call("GET", "/v1/openapi.json")
     call("GET", "/v1/health")
 

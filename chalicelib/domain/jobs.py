@@ -1,0 +1,60 @@
+"""Scheduled jobs as data: their names, a run's state, and how a run's id and summary are made.
+
+A run is split into segments of the fans table (a parallel scan), each processed on its own and
+checkpointed, so that a crashed run resumes and a duplicated start joins the run already there
+(docs/jobs.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Literal
+
+RunStatus = Literal["running", "succeeded", "failed"]
+Trigger = Literal["schedule", "operator"]
+
+
+@dataclass(frozen=True)
+class JobRun:
+    job: str
+    run_id: str
+    status: RunStatus
+    started_at: datetime
+    segments: int
+    trigger: Trigger
+    segments_done: int = 0
+    finished_at: datetime | None = None
+    summary: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status != "running"
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One worker's share of a run: where its scan stopped, what it counted, whether it is done."""
+
+    number: int
+    cursor: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    done: bool = False
+
+
+def scheduled_run_id(day: date) -> str:
+    """A scheduled run is named by the community day it is for, so a duplicated delivery finds it."""
+    return day.isoformat()
+
+
+def operator_run_id(token: str) -> str:
+    return f"manual-{token}"
+
+
+def add_counts(total: Mapping[str, int], more: Mapping[str, int]) -> dict[str, int]:
+    merged = dict(total)
+    for name, value in more.items():
+        merged[name] = merged.get(name, 0) + value
+    return merged

@@ -1,0 +1,179 @@
+"""Job runs, their lock and their segments' checkpoints (docs/jobs.md, "The shape of a run")."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.condition import Condition
+
+from chalicelib.domain.jobs import JobRun, Segment
+from chalicelib.persistence import items
+from chalicelib.persistence.models import JobRunModel
+from chalicelib.persistence.transaction import Cancelled, Transaction, with_retries
+
+LOCK = "lock"
+
+
+class JobRunning(Exception):
+    """Another run of the job holds its lock; `run_id` is that run."""
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__(run_id)
+        self.run_id = run_id
+
+
+class RunExists(Exception):
+    """A run with this id was started before (a duplicated delivery, or a restart): `run` is it."""
+
+    def __init__(self, run: JobRun) -> None:
+        super().__init__(run.run_id)
+        self.run = run
+
+
+def _run_item(run_id: str) -> str:
+    return f"run#{run_id}"
+
+
+def _segment_item(run_id: str, number: int) -> str:
+    return f"seg#{run_id}#{number:04d}"
+
+
+def _run_from(item: JobRunModel) -> JobRun:
+    return JobRun(
+        job=item.job,
+        run_id=item.run_id,
+        status=item.status,  # type: ignore[arg-type]
+        started_at=item.started_at,
+        segments=int(item.segments or 0),
+        trigger=item.trigger,  # type: ignore[arg-type]
+        segments_done=int(item.segments_done or 0),
+        finished_at=item.finished_at,
+        summary=_ints(item.summary),
+        error=item.error,
+    )
+
+
+def _ints(attr: Any) -> dict[str, int]:
+    return {str(k): int(v) for k, v in (attr.as_dict() if attr is not None else {}).items()}
+
+
+def start(run: JobRun, lease: timedelta) -> None:
+    """Take the job's lock and write the run, together; raise RunExists or JobRunning instead."""
+    now = run.started_at
+    tx = Transaction()
+    lock = JobRunModel(run.job, LOCK, run_id=run.run_id, lease_until=int((now + lease).timestamp()))
+    free: Condition = JobRunModel.item.does_not_exist() | (JobRunModel.lease_until < int(now.timestamp()))
+    tx.put(items.JOB_LOCK, lock, free)
+    record = JobRunModel(
+        run.job,
+        _run_item(run.run_id),
+        run_id=run.run_id,
+        status=run.status,
+        trigger=run.trigger,
+        started_at=now,
+        segments=run.segments,
+        segments_done=0,
+    )
+    tx.put(items.JOB_RUN, record, JobRunModel.item.does_not_exist())
+    try:
+        tx.commit()
+    except Cancelled as cancelled:
+        if cancelled.failed(items.JOB_RUN):
+            raise RunExists(_run_from(JobRunModel.from_raw_data(cancelled.old_item(items.JOB_RUN) or {}))) from None
+        if cancelled.failed(items.JOB_LOCK):
+            held = JobRunModel.from_raw_data(cancelled.old_item(items.JOB_LOCK) or {})
+            raise JobRunning(held.run_id) from None
+        raise
+
+
+def run(job: str, run_id: str) -> JobRun | None:
+    def read() -> JobRun | None:
+        try:
+            return _run_from(JobRunModel.get(job, _run_item(run_id), consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    return with_retries(read)
+
+
+def segment(job: str, run_id: str, number: int) -> Segment:
+    def read() -> Segment:
+        try:
+            item = JobRunModel.get(job, _segment_item(run_id, number), consistent_read=True)
+        except DoesNotExist:
+            return Segment(number)
+        return Segment(number, item.cursor, _ints(item.counts), bool(item.done))
+
+    return with_retries(read)
+
+
+def checkpoint(job: str, run_id: str, seg: Segment) -> None:
+    """Where a segment's scan stopped and what it counted so far; never over a finished segment."""
+    item = JobRunModel(
+        job, _segment_item(run_id, seg.number), run_id=run_id, cursor=seg.cursor, counts=seg.counts, done=False
+    )
+    tx = Transaction()
+    tx.put(items.JOB_SEGMENT, item, JobRunModel.item.does_not_exist() | (JobRunModel.done == False))  # noqa: E712
+    tx.commit()
+
+
+def complete_segment(job: str, run_id: str, seg: Segment) -> bool:
+    """Mark the segment done and count it on the run, once; False if it was already done."""
+    tx = Transaction()
+    item = JobRunModel(job, _segment_item(run_id, seg.number), run_id=run_id, counts=seg.counts, done=True)
+    tx.put(items.JOB_SEGMENT, item, JobRunModel.item.does_not_exist() | (JobRunModel.done == False))  # noqa: E712
+    tx.update(
+        items.JOB_RUN,
+        JobRunModel(job, _run_item(run_id)),
+        [JobRunModel.segments_done.add(1)],
+        JobRunModel.status == "running",
+    )
+    try:
+        tx.commit()
+    except Cancelled as cancelled:
+        if cancelled.failed(items.JOB_SEGMENT) or cancelled.failed(items.JOB_RUN):
+            return False
+        raise
+    return True
+
+
+def segments(job: str, run_id: str) -> list[Segment]:
+    def read() -> list[Segment]:
+        query = JobRunModel.query(
+            job, JobRunModel.item.startswith(f"seg#{run_id}#"), consistent_read=True
+        )
+        return [Segment(int(i.item.rsplit("#", 1)[1]), i.cursor, _ints(i.counts), bool(i.done)) for i in query]
+
+    return with_retries(read)
+
+
+def finish(run: JobRun, now: datetime) -> bool:
+    """Record the outcome, once (False if the run was already finished), then release the lock if still ours."""
+    tx = Transaction()
+    tx.update(
+        items.JOB_RUN,
+        JobRunModel(run.job, _run_item(run.run_id)),
+        [
+            JobRunModel.status.set(run.status),
+            JobRunModel.finished_at.set(now),
+            JobRunModel.summary.set(run.summary),
+            *([JobRunModel.error.set(run.error)] if run.error else []),
+        ],
+        JobRunModel.status == "running",
+    )
+    try:
+        tx.commit()
+    except Cancelled as cancelled:
+        if cancelled.failed(items.JOB_RUN):
+            return False
+        raise
+    release = Transaction()
+    release.delete(items.JOB_LOCK, JobRunModel(run.job, LOCK), JobRunModel.run_id == run.run_id)
+    try:
+        release.commit()
+    except Cancelled as cancelled:
+        if not cancelled.failed(items.JOB_LOCK):  # a run that outlived its lease: the lock is another's now
+            raise
+    return True
