@@ -75,7 +75,7 @@ def test_a_fan_exactly_at_a_cut_off_is_in_that_tier_and_one_point_less_is_not():
 def test_shares_are_taken_as_written_not_as_their_binary_float():
     assert 0.55 * 100 > 55  # the float product would put rank 56 at the potential cut-off
     assert rank_of(0.55, 100) == 55
-    assert rank_of(0.075, 40) == 3
+    assert rank_of(0.07, 100) == 7  # 0.07 * 100 is 7.000000000000001 in floats
 
 
 def test_all_zero_scores_leave_everyone_silent():
