@@ -125,6 +125,7 @@ def rank_of(share: float, fans: int) -> int:
 
 
 def cutoffs(histogram: ScoreHistogram, shares: tuple[float, float, float]) -> Cutoffs:
+    """Each cumulative share's cut-off by the rank rule above: one pass over the bins, whatever N."""
     bins = histogram.bins
     reached = list(accumulate(n for _, n in bins))
     fans = reached[-1] if reached else 0
