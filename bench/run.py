@@ -1,4 +1,4 @@
-"""`make bench`: DynamoDB requests per operation, latency against the bare-call floor, throughput, cold start.
+"""`make bench`: DynamoDB requests per operation, latency against the floor, throughput, cold start, tier cut-offs.
 
 Everything runs on in-process moto with fake credentials; nothing here can reach real AWS. Figures
 are printed as tables and written to bench/results/<name>.json.
@@ -23,7 +23,7 @@ from typing import Any
 from bench import environment
 
 RATIO_TARGET = 1.3
-SECTIONS = ("counts", "latency", "throughput", "coldstart")
+SECTIONS = ("counts", "latency", "throughput", "coldstart", "cutoffs")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -188,6 +188,38 @@ def _import_breakdown(chosen: list[Any]) -> dict[str, dict[str, float]]:
     return split
 
 
+def cutoffs() -> list[dict[str, Any]]:
+    from bench import cutoffs as cut
+    from bench import report
+
+    figures = cut.run()
+    rows = [
+        (
+            f["fans"],
+            f["distinct_scores"],
+            f["histogram_seconds"],
+            f["cutoffs_ms"],
+            f["traced_peak_kib"],
+            f["traced_peak_kib"] * 1024 / f["distinct_scores"],
+            f["max_rss_growth_kib"],
+            f["stored_histogram_kib"],
+            "/".join(str(v) for v in f["cutoffs"].values()),
+            "/".join(str(v) for v in f["by_rank"].values()),
+        )
+        for f in figures
+    ]
+    headers = ["fans", "distinct", "histogram s", "cut-offs ms", "peak KiB", "B/distinct", "max RSS +KiB"]
+    headers += ["stored KiB", "head/active/potential", "fans by rank h/a/p/s"]
+    note = (
+        f"  synthetic scores, {cut.ZERO_SHARE:.0%} at 0 and a log-normal tail, streamed one at a time into\n"
+        "  ScoreHistogram.of; 'cut-offs ms' = rank() on the histogram (entry and exit cut-offs, counts by rank);\n"
+        "  peak = tracemalloc peak during a second, traced count of the same stream; max RSS + = ru_maxrss growth\n"
+        "  during the untraced count (sizes run in order, so a later size shows only what it adds)."
+    )
+    say(report.table("5. Tier cut-offs from a streamed histogram (one process)", headers, rows, note))
+    return figures
+
+
 def meta(args: argparse.Namespace) -> dict[str, Any]:
     def git(*command: str) -> str:
         done = subprocess.run(["git", *command], capture_output=True, text=True, check=False)
@@ -219,6 +251,8 @@ def main(argv: list[str] | None = None) -> None:
         results["throughput"] = throughput(args.events)
     if "coldstart" in args.only:
         results["cold_start"] = coldstart(args.cold_repeats)
+    if "cutoffs" in args.only:
+        results["cutoffs"] = cutoffs()
     results["meta"]["seconds"] = round(time.monotonic() - began, 1)
     results["targets_missed"] = misses(results)
     from bench import report

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-TIERS = ("silent", "potential", "active", "head")
+from typing import Literal
+
+Tier = Literal["silent", "potential", "active", "head"]
+TIERS: tuple[Tier, ...] = ("silent", "potential", "active", "head")
 LIFECYCLE_STAGES = ("awareness", "interest", "participation", "loyalty", "advocacy", "churned")
 
 
