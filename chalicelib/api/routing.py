@@ -78,10 +78,13 @@ class RouteSpec:
 class Call:
     """One HTTP call as a handler sees it: who, what, and when."""
 
-    def __init__(self, request: Request, spec: RouteSpec, principal: Principal | None) -> None:
+    def __init__(
+        self, request: Request, spec: RouteSpec, principal: Principal | None, params: dict[str, str] | None = None
+    ) -> None:
         self.request = request
         self.spec = spec
         self._principal = principal
+        self.params = params or {}
         self.now: datetime = clock.now()
 
     @property
@@ -139,8 +142,9 @@ class Call:
                 [{"field": "Idempotency-Key", "message": "1-255 printable ASCII characters"}],
             )
         understood = msgspec.to_builtins(body) if body is not None else self.raw_json()
+        target = [self.spec.path, sorted(self.params.items())]  # Chalice's request.path is the route template
         return IdempotentRequest.of(
-            self.principal.subject, key, self.spec.method, self.request.path, understood, problems.rendered
+            self.principal.subject, key, self.spec.method, target, understood, problems.rendered
         )
 
 
@@ -209,7 +213,7 @@ class Api:
             _check_body(request)
             settings = get_settings()
             with request_budget(settings.request_attempts, settings.request_seconds):
-                return handler(Call(request, spec, principal), **params)
+                return handler(Call(request, spec, principal, params), **params)
         except DomainError as error:
             if error.status >= 500:
                 logger.warning("request refused", extra={"code": error.code, "status": error.status})

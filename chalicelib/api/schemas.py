@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta, Struct
 
-from chalicelib.domain import identifiers
+from chalicelib.domain import days, identifiers
 
 Id = Annotated[
     str, Meta(min_length=1, max_length=128, pattern=identifiers.OWN_ID_PATTERN, description=identifiers.OWN_ID_RULE)
@@ -55,6 +55,11 @@ class RewardDefinition(_In):
     min_tier: Tier | None = None
     available_from: Instant | None = None
     available_until: Instant | None = None
+
+    def __post_init__(self) -> None:
+        field = days.out_of_range(available_from=self.available_from, available_until=self.available_until)
+        if field is not None:
+            raise ValueError(f"{field} must be between 1970 and 9999 in UTC")
 
 
 class Restock(_In):

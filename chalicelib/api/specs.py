@@ -176,6 +176,7 @@ SPECS: dict[str, RouteSpec] = {
             "invalid_signature",
             "unknown_platform",
             "link_conflict",
+            "account_limit_reached",
             "payload_too_large",
             "service_unavailable",
         ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -16,6 +17,7 @@ from chalicelib.settings import get_settings
 
 T = TypeVar("T")
 DEFAULT_PAGE, MAX_PAGE = 20, 100
+_PAGE_SIZE = re.compile(r"[0-9]{1,3}")
 
 
 def _invalid(field: str, message: str) -> ValidationFailed:
@@ -66,7 +68,7 @@ def nonzero(delta: int) -> None:
 def page_limit(raw: str | None) -> int:
     if raw is None:
         return DEFAULT_PAGE
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+    if not _PAGE_SIZE.fullmatch(raw) or not 1 <= int(raw) <= MAX_PAGE:  # ASCII digits: '²'.isdigit() is True
         raise _invalid("limit", f"an integer from 1 to {MAX_PAGE}")
     return int(raw)
 

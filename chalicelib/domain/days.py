@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -57,6 +57,18 @@ def add_months(month: str, months: int) -> date:
     year, mon = (int(part) for part in month.split("-"))
     index = year * 12 + (mon - 1) + months
     return date(index // 12, index % 12 + 1, 1)
+
+
+EARLIEST = datetime(1970, 1, 2, tzinfo=timezone.utc)
+LATEST = datetime(9999, 12, 30, tzinfo=timezone.utc)
+
+
+def out_of_range(**instants: datetime | None) -> str | None:
+    """The first field whose instant cannot be handled in every zone (convertible, 1970 to 9999), if any."""
+    for name, moment in instants.items():
+        if moment is not None and not EARLIEST <= moment <= LATEST:
+            return name
+    return None
 
 
 def day_start(day: date, zone_name: str) -> datetime:

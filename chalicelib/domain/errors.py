@@ -60,6 +60,10 @@ class IdempotencyKeyReused(DomainError):
     code, status, title = "idempotency_key_reused", 422, "Idempotency key reused with another request"
 
 
+class AccountLimitReached(DomainError):
+    code, status, title = "account_limit_reached", 409, "Too many linked accounts"
+
+
 class JobNotFound(DomainError):
     code, status, title = "job_not_found", 404, "No such job"
 

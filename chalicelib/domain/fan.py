@@ -12,7 +12,7 @@ from typing import Literal
 
 from chalicelib.domain import days
 from chalicelib.domain.checkin import CheckinRules
-from chalicelib.domain.errors import InsufficientPoints, TimeZoneChangeTooSoon
+from chalicelib.domain.errors import AccountLimitReached, InsufficientPoints, TimeZoneChangeTooSoon
 
 LedgerKind = Literal["checkin", "engagement", "redemption", "refund", "expiry", "adjustment", "referral"]
 DEFAULT_TIER = "silent"
@@ -49,7 +49,6 @@ class Fan:
     lifecycle_stage: str = DEFAULT_STAGE
     streak: int = 0
     last_checkin_date: date | None = None
-    last_checkin_at: datetime | None = None
     earned_by_month: dict[str, int] = field(default_factory=dict)
     consumed: int = 0
     redeemed: dict[str, int] = field(default_factory=dict)
@@ -75,14 +74,24 @@ class Fan:
         )
 
     def with_account(self, platform: str, external_user_id: str | None) -> Fan:
-        """Link (or with None, unlink) the fan's account on a platform, remembering the one it replaces."""
+        """Link (or with None, unlink) the fan's account on a platform, remembering the one it replaces.
+
+        Every account a fan ever linked is remembered (own content stays own). Past a limit a
+        further account is refused rather than an old one forgotten; an operator's unlink is
+        always remembered (each needs an operator, so they cannot grow the list quickly).
+        """
         accounts = {k: v for k, v in self.linked_accounts.items() if k != platform}
         if external_user_id is not None:
             accounts[platform] = external_user_id
         former = self.former_accounts
         previous = self.linked_accounts.get(platform)
         if previous is not None and previous != external_user_id and (platform, previous) not in former:
-            former = (*former, (platform, previous))[-MAX_FORMER_ACCOUNTS:]
+            if external_user_id is not None and len(former) >= MAX_FORMER_ACCOUNTS:
+                raise AccountLimitReached(
+                    f"Fan {self.fan_id} has linked {MAX_FORMER_ACCOUNTS + 1} accounts; an operator must review it.",
+                    limit=MAX_FORMER_ACCOUNTS + 1,
+                )
+            former = (*former, (platform, previous))
         return replace(self, linked_accounts=accounts, former_accounts=former)
 
 
@@ -196,27 +205,20 @@ class CheckinOutcome:
         return self.change is None
 
 
-def last_checkin_day(fan: Fan, zone_name: str) -> date | None:
-    """The local day of the last check-in in `zone_name`: after a time-zone change, still the same instant."""
-    if fan.last_checkin_at is not None:
-        return days.local_day(fan.last_checkin_at, zone_name)
-    return fan.last_checkin_date
-
-
 def check_in(fan: Fan, now: datetime, community_zone: str, rules: CheckinRules) -> CheckinOutcome:
     """At most one award per local day of the fan; the streak counts consecutive local days.
 
-    Days are compared in the fan's current zone, including the last check-in's, so a change of
-    zone cannot make the same real day count twice.
+    After a change of zone, `last_checkin_date` is the last day of the new zone that shares an
+    instant with the day last checked in (`change_time_zone`), so the same real day cannot count twice.
     """
     zone_name = fan.zone_or(community_zone)
     today = days.local_day(now, zone_name)
-    last = last_checkin_day(fan, zone_name)
+    last = fan.last_checkin_date
     if last is not None and last >= today:
         return CheckinOutcome(today, None, 0)
     streak = days.next_streak(last, fan.streak, today)
     points = rules.points_for(streak)
-    progressed = replace(fan, streak=streak, last_checkin_date=today, last_checkin_at=now)
+    progressed = replace(fan, streak=streak, last_checkin_date=today)
     change = credit(progressed, points, "checkin", today.isoformat(), now, community_zone, base=fan)
     return CheckinOutcome(today, change, points)
 
@@ -226,8 +228,10 @@ def change_time_zone(
 ) -> FanChange | None:
     """Limit changes so that moving east cannot replay a day; the first choice is free.
 
-    A change never gives a fresh day: the last check-in keeps its instant, and every day's
-    engagement counts carry over to each day of the new zone that overlaps it.
+    A change never gives a fresh day: the day last checked in, and every day's engagement counts,
+    carry over to each day of the new zone that overlaps them (the check-in to the latest), so a
+    second check-in or a fresh cap needs a new-zone day that began after the old day ended. At
+    worst the fan waits most of a day for the next check-in; the streak carries on.
     """
     if zone_name == fan.time_zone:
         return None
@@ -250,9 +254,6 @@ def change_time_zone(
 
 
 def _carried_checkin_day(fan: Fan, old_zone: str, new_zone: str) -> date | None:
-    """The last check-in's day in the new zone; without its instant, the latest day overlapping it."""
-    if fan.last_checkin_at is not None:
-        return days.local_day(fan.last_checkin_at, new_zone)
     if fan.last_checkin_date is None:
         return None
     return max(days.overlapping_days(fan.last_checkin_date, old_zone, new_zone))

@@ -17,8 +17,11 @@ def is_valid_key(key: str) -> bool:
     return 0 < len(key) <= MAX_KEY_LENGTH and all(" " <= ch <= "~" for ch in key)
 
 
-def fingerprint(method: str, path: str, body: object) -> str:
-    """A hash of what the request asks for; key order and whitespace in the JSON do not matter."""
+def fingerprint(method: str, path: object, body: object) -> str:
+    """A hash of what the request asks for (its target with every path parameter, and its body as understood).
+
+    Key order and whitespace in the JSON do not matter.
+    """
     canonical = json.dumps([method.upper(), path, body], sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 

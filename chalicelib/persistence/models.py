@@ -69,7 +69,6 @@ class FanModel(Model):
     lifecycle_stage = UnicodeAttribute()
     streak = NumberAttribute()
     last_checkin_date = UnicodeAttribute(null=True)
-    last_checkin_at = UTCDateTimeAttribute(null=True)
     earned_by_month: MapAttribute[str, Any] = MapAttribute()
     consumed = NumberAttribute()
     redeemed: MapAttribute[str, Any] = MapAttribute()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -13,6 +14,7 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model, _ModelFuture
 from pynamodb.transactions import TransactGet
 
+from chalicelib.domain import identifiers
 from chalicelib.domain.fan import LedgerEntry
 from chalicelib.domain.idempotency import IdempotencyRecord
 from chalicelib.domain.rewards import Redemption, Reward
@@ -44,6 +46,10 @@ class Page(Generic[T]):
 
 def _encode_cursor(value: str) -> str:
     return base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")
+
+
+_ENTRY_ID = re.compile(r"[0-9]{12}")  # what a ledger cursor may carry: an entry id (see fan.entry_id_for)
+_INSTANT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}\+00:00")  # codec.instant
 
 
 def _cursor_prefix(listing: str, fan_id: str) -> str:
@@ -148,6 +154,8 @@ def ledger_page(fan_id: str, limit: int, cursor: str | None, unwritten: tuple[Le
     """
     prefix = _cursor_prefix("le", fan_id)
     before = _decode_cursor(cursor, prefix) if cursor is not None else None
+    if before is not None and not _ENTRY_ID.fullmatch(before):
+        raise InvalidCursor(cursor or "")
     start = {"fan_id": {"S": fan_id}, "entry_id": {"S": before}} if before is not None else None
     settling = [e for e in unwritten if before is None or e.entry_id < before]
 
@@ -188,6 +196,8 @@ def redemptions_page(fan_id: str, limit: int, cursor: str | None) -> Page[Redemp
     prefix = _cursor_prefix("rd", fan_id)
     if cursor is not None:
         created_at, _, redemption_id = _decode_cursor(cursor, prefix).partition("|")
+        if not _INSTANT.fullmatch(created_at) or not identifiers.is_own_id(redemption_id):
+            raise InvalidCursor(cursor)
         start = {
             "fan_id": {"S": fan_id},
             "created_at": {"S": created_at},

@@ -39,7 +39,8 @@ class Decision(Generic[R]):
     """What a use case decided from a fan: its answer, and the change to write (None: nothing to write).
 
     `commit_without_change`: the use case's transaction has effects of its own (a webhook's
-    dedupe record), so it is committed even when the fan does not change.
+    dedupe record), so it is committed even when the fan does not change. Only for decisions that
+    do not depend on the fan's state (an event too old to earn): nothing confirms the state then.
     """
 
     result: R

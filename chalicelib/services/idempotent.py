@@ -34,7 +34,7 @@ class IdempotentRequest:
 
     @classmethod
     def of(
-        cls, caller: str, key: str, method: str, path: str, body: object, refusal: Render[DomainError]
+        cls, caller: str, key: str, method: str, path: object, body: object, refusal: Render[DomainError]
     ) -> IdempotentRequest:
         return cls(idempotency.scoped_key(caller, key), idempotency.fingerprint(method, path, body), refusal)
 

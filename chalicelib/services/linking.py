@@ -27,18 +27,18 @@ def link(delivery: Delivery, data: AccountLinked, now: datetime) -> Result:
     platform = delivery.platform
 
     def decide(fan: fans.Fan) -> fan_update.Decision[str | None]:
+        """Always a versioned write, even when already linked: "nothing to change" is then confirmed, not guessed."""
         previous = fan.linked_accounts.get(platform)
         if previous == data.external_user_id:
-            return fan_update.Decision(previous, None, commit_without_change=True)
-        change = fans.touch(fan, fan.with_account(platform, data.external_user_id), now)
-        return fan_update.Decision(previous, change, commit_without_change=True)
+            return fan_update.Decision(previous, fans.touch(fan, fan, now))
+        return fan_update.Decision(previous, fans.touch(fan, fan.with_account(platform, data.external_user_id), now))
 
     def commit(decision: fan_update.Decision[str | None], token: str) -> None:
         write = new_write(delivery, now)
         write.link(data.external_user_id, data.fan_id)
+        if decision.result is not None and decision.result != data.external_user_id:
+            write.unlink(decision.result, data.fan_id)
         if decision.change is not None:
-            if decision.result is not None:
-                write.unlink(decision.result, data.fan_id)
             write.fan(decision.change, token)
         try:
             write.commit()

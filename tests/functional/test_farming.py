@@ -113,7 +113,11 @@ def test_a_time_zone_change_never_replays_a_day(api, clock, tiktok, first, secon
     for n in range(3):
         tiktok.engage("liked", "tt-1", f"c{n}", clock.now)
     assert balance(api, "fan-1") == earned == ledger_sum(api, "fan-1")
-    local = clock.now.astimezone(ZoneInfo(second))
-    next_midnight = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), ZoneInfo(second))
-    clock.now = (next_midnight + timedelta(minutes=1)).astimezone(UTC)  # the next day in the new zone counts
+    checked_day = datetime(2026, 12, 31, tzinfo=ZoneInfo(first))
+    old_day_end = (checked_day + timedelta(days=1)).astimezone(UTC)  # when the day checked in ended
+    new_day = old_day_end.astimezone(ZoneInfo(second)).date() + timedelta(days=1)
+    new_day_start = datetime.combine(new_day, datetime.min.time(), ZoneInfo(second))
+    clock.now = (new_day_start - timedelta(minutes=1)).astimezone(UTC)
+    assert check_in(api, "fan-1")["already_checked_in"] is True  # the new-zone day overlapping the old one
+    clock.now += timedelta(minutes=2)  # the first new-zone day that began after the old day ended
     assert check_in(api, "fan-1")["already_checked_in"] is False
