@@ -9,11 +9,14 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import lru_cache
 
 from chalicelib.domain import days
+from chalicelib.domain.activity import ScoreRules
 from chalicelib.domain.checkin import CheckinRules, StreakBonus
 from chalicelib.domain.engagement import KINDS, EngagementRules
+from chalicelib.domain.lifecycle import LifecycleRules
 
 
 class SettingsError(ValueError):
@@ -46,6 +49,8 @@ class Settings:
     webhook_secrets_parameter: str | None
     webhook_dedupe_days: int
     content_stat_shards: int
+    score_rules: ScoreRules
+    lifecycle_rules: LifecycleRules
 
     def table_name(self, entity: str) -> str:
         return f"{self.table_prefix}-{entity}"
@@ -109,6 +114,35 @@ def _webhook_secrets(raw: str | None) -> dict[str, tuple[str, ...]]:
     return secrets
 
 
+def _score_rules(raw: str | None) -> ScoreRules:
+    """Overrides, e.g. {"weights": {"shared": 8}, "half_life_days": 21}."""
+    defaults = ScoreRules()
+    if not raw:
+        return defaults
+    try:
+        data = json.loads(raw)
+        weights = {**defaults.weights, **{str(k): int(v) for k, v in data.get("weights", {}).items()}}
+        half_life = timedelta(days=float(data.get("half_life_days", defaults.half_life.days)))
+        return ScoreRules(weights=weights, half_life=half_life)
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise SettingsError(f"SCORE_RULES must be JSON of weights and half_life_days: {exc}") from exc
+
+
+def _lifecycle_rules(raw: str | None) -> LifecycleRules:
+    """Overrides of the thresholds, e.g. {"participation_days": 5, "churned_after_days": 45}."""
+    if not raw:
+        return LifecycleRules()
+    try:
+        data = {str(k): int(v) for k, v in json.loads(raw).items()}
+        durations = {name: timedelta(days=data.pop(f"{name}_days")) for name in _DURATIONS if f"{name}_days" in data}
+        return LifecycleRules(**data, **durations)  # type: ignore[arg-type]
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise SettingsError(f"LIFECYCLE_RULES must be JSON of the documented thresholds: {exc}") from exc
+
+
+_DURATIONS = ("loyalty_tenure", "at_risk_after", "churned_after")
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Build settings from a mapping (the process environment by default), validating everything."""
     env = dict(os.environ) if env is None else env
@@ -144,6 +178,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         webhook_secrets_parameter=env.get("WEBHOOK_SECRETS_PARAMETER") or None,
         webhook_dedupe_days=_int(env, "WEBHOOK_DEDUPE_DAYS", 7, minimum=7),
         content_stat_shards=_int(env, "CONTENT_STAT_SHARDS", 32, minimum=1),
+        score_rules=_score_rules(env.get("SCORE_RULES")),
+        lifecycle_rules=_lifecycle_rules(env.get("LIFECYCLE_RULES")),
     )
 
 

@@ -33,6 +33,7 @@ def profile(fan: fans.Fan) -> schemas.Profile:
         lifetime_points=fan.lifetime_points,
         tier=fan.tier,  # type: ignore[arg-type]
         lifecycle_stage=fan.lifecycle_stage,  # type: ignore[arg-type]
+        at_risk=fan.at_risk,
         streak=fan.streak,
         last_checkin_date=fan.last_checkin_date,
         expiring=[

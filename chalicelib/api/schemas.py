@@ -132,6 +132,7 @@ class Profile(Struct):
     lifetime_points: int
     tier: Tier
     lifecycle_stage: Stage
+    at_risk: bool
     streak: int
     last_checkin_date: date | None
     expiring: list[ExpiringPoints]

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Literal
 
+from chalicelib.domain import activity as activities
 from chalicelib.domain import days
 from chalicelib.domain.checkin import CheckinRules
 from chalicelib.domain.errors import AccountLimitReached, InsufficientPoints, TimeZoneChangeTooSoon
@@ -55,6 +56,8 @@ class Fan:
     engagement_counts: dict[str, int] = field(default_factory=dict)
     linked_accounts: dict[str, str] = field(default_factory=dict)
     former_accounts: tuple[tuple[str, str], ...] = ()
+    activity: activities.Activity = field(default_factory=activities.Activity)
+    at_risk: bool = False
     version: int = 0
     created_at: datetime | None = None
     settling: tuple[LedgerEntry, ...] = ()
@@ -113,6 +116,14 @@ class FanChange:
     def entries(self) -> tuple[LedgerEntry, ...]:
         """Every ledger entry this change writes, oldest first."""
         return (*self.settled, *([self.entry] if self.entry else []))
+
+
+def with_activity(
+    change: FanChange, kind: activities.Kind, at: datetime, community_zone: str, rules: activities.ScoreRules
+) -> FanChange:
+    """The change with the action also recorded in the fan's activity (score, active days), in the same write."""
+    recorded = activities.record(change.fan.activity, kind, at, days.local_day(at, community_zone), rules)
+    return replace(change, fan=replace(change.fan, activity=recorded))
 
 
 def entry_id_for(version: int) -> str:

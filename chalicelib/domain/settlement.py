@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from chalicelib.domain import activity as activities
 from chalicelib.domain import engagement
 from chalicelib.domain import fan as fans
 
@@ -51,14 +52,19 @@ class StoredFan:
         return self.base.version + len(self.pending)
 
 
-def settle(stored: StoredFan, community_zone: str) -> fans.Fan:
-    """The fan after its pending awards, each with its ledger entry in `settling`, at the stored version."""
+def settle(stored: StoredFan, community_zone: str, score_rules: activities.ScoreRules) -> fans.Fan:
+    """The fan after its pending awards, each with its ledger entry in `settling`, at the stored version.
+
+    An award that earned is recorded in the fan's activity at its own `occurred_at`, as at once.
+    """
     fan, entries = stored.base, list(stored.base.settling)
     for award in stored.pending:
         decision = engagement.judge(
             fan, award.kind, award.occurred_at, community_zone, award.points, award.cap, award.author
         )
         change = engagement.apply(fan, award.kind, decision, award.ref, award.at, community_zone)
+        if change is not None and decision.reason == "earned":
+            change = fans.with_activity(change, award.kind, award.occurred_at, community_zone, score_rules)
         if change is None:  # every deferred award leaves its own entry, so undoing it finds that one
             label = f"{award.ref} ({decision.reason})"
             change = fans.credit(fan, 0, "engagement", label, award.at, community_zone, always_record=True)

@@ -7,12 +7,14 @@ from typing import Any
 
 from pynamodb.attributes import MapAttribute
 
+from chalicelib.domain.activity import Activity
 from chalicelib.domain.fan import Fan, LedgerEntry
 from chalicelib.domain.idempotency import IdempotencyRecord
 from chalicelib.domain.rewards import Redemption, Reward
 from chalicelib.domain.settlement import PendingAward, StoredFan
 from chalicelib.persistence.models import (
     AccountAttribute,
+    ActivityAttribute,
     FanModel,
     IdempotencyModel,
     LedgerEntryModel,
@@ -80,8 +82,42 @@ def _stored_fan(item: FanModel, version: int) -> Fan:
         engagement_counts=_int_map(item.engagement_counts),
         linked_accounts={str(k): str(v) for k, v in _raw_map(item.linked_accounts).items()},
         former_accounts=tuple((a.platform, a.external_user_id) for a in item.former_accounts or []),
+        activity=_activity(item.activity),
+        at_risk=bool(item.at_risk),
         version=version,
         created_at=item.created_at,
+    )
+
+
+def _activity(attr: ActivityAttribute | None) -> Activity:
+    if attr is None:
+        return Activity()
+    return Activity(
+        score_value=float(attr.score_value),
+        score_at=attr.score_at,
+        day=date.fromisoformat(attr.day) if attr.day else None,
+        core_mask=int(attr.core_mask),
+        seen_mask=int(attr.seen_mask),
+        shared_mask=int(attr.shared_mask),
+        published_mask=int(attr.published_mask),
+        first_seen_at=attr.first_seen_at,
+        last_core_at=attr.last_core_at,
+    )
+
+
+def _activity_attribute(activity: Activity) -> ActivityAttribute | None:
+    if activity == Activity():
+        return None
+    return ActivityAttribute(
+        score_value=activity.score_value,
+        score_at=activity.score_at,
+        day=activity.day.isoformat() if activity.day else None,
+        core_mask=activity.core_mask,
+        seen_mask=activity.seen_mask,
+        shared_mask=activity.shared_mask,
+        published_mask=activity.published_mask,
+        first_seen_at=activity.first_seen_at,
+        last_core_at=activity.last_core_at,
     )
 
 
@@ -102,6 +138,8 @@ def fan_to_item(fan: Fan, change_token: str | None = None) -> FanModel:
         engagement_counts=MapAttribute(**fan.engagement_counts),
         linked_accounts=MapAttribute(**fan.linked_accounts),
         former_accounts=[AccountAttribute(platform=p, external_user_id=e) for p, e in fan.former_accounts] or None,
+        activity=_activity_attribute(fan.activity),
+        at_risk=fan.at_risk or None,
         version=fan.version,
         created_at=fan.created_at,
         change_token=change_token,

@@ -72,6 +72,8 @@ def grant(event: Event, known: fans.Fan | None, known_fresh: bool, now: datetime
             completion=event.completion,
         )
         change = engagement.apply(fan, event.kind, decision, event.ref, now, zone)
+        if change is not None and decision.reason == "earned":
+            change = fans.with_activity(change, event.kind, event.occurred_at, zone, settings.score_rules)
         return fan_update.Decision(Award(decision.points, False, decision), change, commit_without_change=True)
 
     def commit(decision: fan_update.Decision[Award], token: str) -> None:

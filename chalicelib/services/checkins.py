@@ -27,8 +27,9 @@ def check_in(fan_id: str, now: datetime) -> CheckinResult:
         outcome = fans.check_in(fan, now, settings.community_time_zone, settings.checkin_rules)
         if outcome.change is None:
             return fan_update.Decision(CheckinResult(fan, outcome.day, 0, True))
-        result = CheckinResult(outcome.change.fan, outcome.day, outcome.points_awarded, False)
-        return fan_update.Decision(result, outcome.change)
+        zone = settings.community_time_zone
+        change = fans.with_activity(outcome.change, "checkin", now, zone, settings.score_rules)
+        return fan_update.Decision(CheckinResult(change.fan, outcome.day, outcome.points_awarded, False), change)
 
     result = fan_update.update(fan_id, decide)
     if not result.already_checked_in:

@@ -65,7 +65,8 @@ def current(fan_id: str, stored: StoredFan | None) -> fans.Fan:
     """The fan as it stands: stored state with its deferred awards settled (a new fan if none)."""
     if stored is None:
         return fans.Fan(fan_id)
-    return settle(stored, get_settings().community_time_zone)
+    settings = get_settings()
+    return settle(stored, settings.community_time_zone, settings.score_rules)
 
 
 def read(fan_id: str) -> fans.Fan:

@@ -19,14 +19,14 @@ from chalicelib.domain.errors import JobNotFound, JobRunning, JobRunNotFound
 from chalicelib.observability import count, logger
 from chalicelib.persistence import fan_scan, job_runs, writes
 from chalicelib.persistence.transaction import outside_request_budget
-from chalicelib.services import fan_update, idempotent, points_expiry
+from chalicelib.services import fan_update, idempotent, lifecycle_update, points_expiry
 from chalicelib.services.idempotent import IdempotentRequest, Outcome, Render
 from chalicelib.services.job_spec import Job
 
 LEASE = timedelta(minutes=30)  # a run's lock outlives a crashed run by at most this long
 PAGE = 100
 
-REGISTRY: dict[str, Job] = {spec.name: spec for spec in (points_expiry.JOB,)}
+REGISTRY: dict[str, Job] = {spec.name: spec for spec in (points_expiry.JOB, lifecycle_update.JOB)}
 
 
 def job(name: str) -> Job:

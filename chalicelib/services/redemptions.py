@@ -116,6 +116,9 @@ def _redeem(
             if not state.verified:
                 raise fan_update.Reread() from None
             raise
+        settings = get_settings()
+        noted = fans.with_activity(plan.change, "redemption", now, settings.community_time_zone, settings.score_rules)
+        plan = replace(plan, change=noted)
         status, body = render(RedemptionResult(plan.redemption, plan.change.fan.balance))
         return fan_update.Decision(_Planned(Outcome(status, body), plan), plan.change)
 

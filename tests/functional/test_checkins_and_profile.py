@@ -56,6 +56,7 @@ def test_profile_of_new_fan_is_empty_and_writes_nothing(api):
         "lifetime_points": 0,
         "tier": "silent",
         "lifecycle_stage": "awareness",
+        "at_risk": False,
         "streak": 0,
         "last_checkin_date": None,
         "expiring": [],

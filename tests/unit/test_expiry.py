@@ -6,7 +6,10 @@ import pytest
 
 from chalicelib.domain import days, expiry, rewards
 from chalicelib.domain import fan as fans
+from chalicelib.domain.activity import ScoreRules
 from chalicelib.domain.settlement import PendingAward, StoredFan, settle
+
+SCORE = ScoreRules()
 
 UTC = timezone.utc
 
@@ -132,7 +135,7 @@ def test_deferred_awards_are_written_with_the_expiry_before_its_entries():
         for n in range(2)
     )
     base = history()
-    fan = settle(StoredFan(base, pending), "UTC")
+    fan = settle(StoredFan(base, pending), "UTC", SCORE)
     change = run(fan, at("2027-03-01"))
     assert change is not None
     assert change.settled[:2] == fan.settling
