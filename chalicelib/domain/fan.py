@@ -14,6 +14,7 @@ from chalicelib.domain import activity as activities
 from chalicelib.domain import days
 from chalicelib.domain.checkin import CheckinRules
 from chalicelib.domain.errors import AccountLimitReached, InsufficientPoints, TimeZoneChangeTooSoon
+from chalicelib.domain.ranking import DowngradeWarning
 
 LedgerKind = Literal["checkin", "engagement", "redemption", "refund", "expiry", "adjustment", "referral"]
 DEFAULT_TIER = "silent"
@@ -47,6 +48,8 @@ class Fan:
     balance: int = 0
     lifetime_points: int = 0
     tier: str = DEFAULT_TIER
+    tier_since: date | None = None
+    tier_warning: DowngradeWarning | None = None
     lifecycle_stage: str = DEFAULT_STAGE
     streak: int = 0
     last_checkin_date: date | None = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 RunStatus = Literal["running", "succeeded", "failed"]
 Trigger = Literal["schedule", "operator"]
@@ -28,6 +28,7 @@ class JobRun:
     finished_at: datetime | None = None
     summary: dict[str, int] = field(default_factory=dict)
     error: str | None = None
+    context: dict[str, Any] | None = None
 
     @property
     def finished(self) -> bool:

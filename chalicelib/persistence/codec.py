@@ -10,6 +10,7 @@ from pynamodb.attributes import MapAttribute
 from chalicelib.domain.activity import Activity
 from chalicelib.domain.fan import Fan, LedgerEntry
 from chalicelib.domain.idempotency import IdempotencyRecord
+from chalicelib.domain.ranking import DowngradeWarning
 from chalicelib.domain.rewards import Redemption, Reward
 from chalicelib.domain.settlement import PendingAward, StoredFan
 from chalicelib.persistence.models import (
@@ -73,6 +74,12 @@ def _stored_fan(item: FanModel, version: int) -> Fan:
         balance=int(item.balance),
         lifetime_points=int(item.lifetime_points),
         tier=item.tier,
+        tier_since=date.fromisoformat(item.tier_since) if item.tier_since else None,
+        tier_warning=(
+            DowngradeWarning.from_dict({"to": item.tier_warning_to, "on": item.tier_warning_on})
+            if item.tier_warning_to and item.tier_warning_on
+            else None
+        ),
         lifecycle_stage=item.lifecycle_stage,
         streak=int(item.streak),
         last_checkin_date=date.fromisoformat(item.last_checkin_date) if item.last_checkin_date else None,
@@ -129,6 +136,9 @@ def fan_to_item(fan: Fan, change_token: str | None = None) -> FanModel:
         balance=fan.balance,
         lifetime_points=fan.lifetime_points,
         tier=fan.tier,
+        tier_since=fan.tier_since.isoformat() if fan.tier_since else None,
+        tier_warning_to=fan.tier_warning.to if fan.tier_warning else None,
+        tier_warning_on=fan.tier_warning.on.isoformat() if fan.tier_warning else None,
         lifecycle_stage=fan.lifecycle_stage,
         streak=fan.streak,
         last_checkin_date=fan.last_checkin_date.isoformat() if fan.last_checkin_date else None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,8 +37,8 @@ def _run_item(run_id: str) -> str:
     return f"run#{run_id}"
 
 
-def _segment_item(run_id: str, number: int) -> str:
-    return f"seg#{run_id}#{number:04d}"
+def _segment_item(run_id: str, phase: str, number: int) -> str:
+    return f"seg#{run_id}#{phase}#{number:04d}"
 
 
 def _run_from(item: JobRunModel) -> JobRun:
@@ -52,6 +53,7 @@ def _run_from(item: JobRunModel) -> JobRun:
         finished_at=item.finished_at,
         summary=_ints(item.summary),
         error=item.error,
+        context=json.loads(item.context) if item.context else None,
     )
 
 
@@ -98,10 +100,10 @@ def run(job: str, run_id: str) -> JobRun | None:
     return with_retries(read)
 
 
-def segment(job: str, run_id: str, number: int) -> Segment:
+def segment(job: str, run_id: str, phase: str, number: int) -> Segment:
     def read() -> Segment:
         try:
-            item = JobRunModel.get(job, _segment_item(run_id, number), consistent_read=True)
+            item = JobRunModel.get(job, _segment_item(run_id, phase, number), consistent_read=True)
         except DoesNotExist:
             return Segment(number)
         return Segment(number, item.cursor, _ints(item.counts), bool(item.done))
@@ -109,27 +111,28 @@ def segment(job: str, run_id: str, number: int) -> Segment:
     return with_retries(read)
 
 
-def checkpoint(job: str, run_id: str, seg: Segment) -> None:
+def checkpoint(job: str, run_id: str, phase: str, seg: Segment) -> None:
     """Where a segment's scan stopped and what it counted so far; never over a finished segment."""
     item = JobRunModel(
-        job, _segment_item(run_id, seg.number), run_id=run_id, cursor=seg.cursor, counts=seg.counts, done=False
+        job, _segment_item(run_id, phase, seg.number), run_id=run_id, cursor=seg.cursor, counts=seg.counts, done=False
     )
     tx = Transaction()
     tx.put(items.JOB_SEGMENT, item, JobRunModel.item.does_not_exist() | (JobRunModel.done == False))  # noqa: E712
     tx.commit()
 
 
-def complete_segment(job: str, run_id: str, seg: Segment) -> bool:
-    """Mark the segment done and count it on the run, once; False if it was already done."""
+def complete_segment(job: str, run_id: str, phase: str, seg: Segment, counted: bool) -> bool:
+    """Mark the segment done (and, when `counted`, count it on the run), once; False if it was already done."""
     tx = Transaction()
-    item = JobRunModel(job, _segment_item(run_id, seg.number), run_id=run_id, counts=seg.counts, done=True)
+    item = JobRunModel(job, _segment_item(run_id, phase, seg.number), run_id=run_id, counts=seg.counts, done=True)
     tx.put(items.JOB_SEGMENT, item, JobRunModel.item.does_not_exist() | (JobRunModel.done == False))  # noqa: E712
-    tx.update(
-        items.JOB_RUN,
-        JobRunModel(job, _run_item(run_id)),
-        [JobRunModel.segments_done.add(1)],
-        JobRunModel.status == "running",
-    )
+    if counted:
+        tx.update(
+            items.JOB_RUN,
+            JobRunModel(job, _run_item(run_id)),
+            [JobRunModel.segments_done.add(1)],
+            JobRunModel.status == "running",
+        )
     try:
         tx.commit()
     except Cancelled as cancelled:
@@ -139,14 +142,33 @@ def complete_segment(job: str, run_id: str, seg: Segment) -> bool:
     return True
 
 
-def segments(job: str, run_id: str) -> list[Segment]:
+def segments(job: str, run_id: str, phase: str) -> list[Segment]:
     def read() -> list[Segment]:
-        query = JobRunModel.query(
-            job, JobRunModel.item.startswith(f"seg#{run_id}#"), consistent_read=True
-        )
+        query = JobRunModel.query(job, JobRunModel.item.startswith(f"seg#{run_id}#{phase}#"), consistent_read=True)
         return [Segment(int(i.item.rsplit("#", 1)[1]), i.cursor, _ints(i.counts), bool(i.done)) for i in query]
 
     return with_retries(read)
+
+
+def keep_context(job: str, run_id: str, context: dict[str, Any]) -> dict[str, Any]:
+    """The run's context (what its first phase measured), set once: a rerun gets the one stored first."""
+    tx = Transaction()
+    tx.update(
+        items.JOB_RUN,
+        JobRunModel(job, _run_item(run_id)),
+        [JobRunModel.context.set(json.dumps(context, sort_keys=True))],
+        JobRunModel.context.does_not_exist(),
+    )
+    try:
+        tx.commit()
+    except Cancelled as cancelled:
+        if not cancelled.failed(items.JOB_RUN):
+            raise
+        stored = run(job, run_id)
+        if stored is None or stored.context is None:
+            raise
+        return stored.context
+    return context
 
 
 def finish(run: JobRun, now: datetime) -> bool:

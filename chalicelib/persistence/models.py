@@ -80,6 +80,9 @@ class FanModel(Model):
     balance = NumberAttribute()
     lifetime_points = NumberAttribute()
     tier = UnicodeAttribute()
+    tier_since = UnicodeAttribute(null=True)
+    tier_warning_to = UnicodeAttribute(null=True)
+    tier_warning_on = UnicodeAttribute(null=True)
     lifecycle_stage = UnicodeAttribute()
     streak = NumberAttribute()
     last_checkin_date = UnicodeAttribute(null=True)
@@ -285,6 +288,7 @@ class JobRunModel(Model):
     cursor = UnicodeAttribute(null=True)
     counts: MapAttribute[str, Any] = MapAttribute(null=True)
     done = BooleanAttribute(null=True)
+    context = UnicodeAttribute(null=True)
 
 
 ALL_MODELS: tuple[type[Model], ...] = (

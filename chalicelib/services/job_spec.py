@@ -1,16 +1,30 @@
-"""What a scheduled job is to the runner: a per-fan decision made at the run's instant."""
+"""What a scheduled job is to the runner: a per-fan decision made at the run's instant.
+
+A job may first measure every fan (an integer each, e.g. the engagement score) into a
+histogram; `prepare` turns the merged histogram into the run's context (e.g. the tier cut-offs),
+which every decision then reads.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from chalicelib.domain import fan as fans
+from chalicelib.domain.histogram import ScoreHistogram
 from chalicelib.services import fan_update
 
 Counts = dict[str, int]
-Decide = Callable[[fans.Fan, datetime], fan_update.Decision[Counts]]
+Context = Mapping[str, Any]
+Decide = Callable[[fans.Fan, datetime, Context | None], fan_update.Decision[Counts]]
+
+
+@dataclass(frozen=True)
+class Measure:
+    score: Callable[[fans.Fan, datetime], int]
+    prepare: Callable[[ScoreHistogram], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -20,3 +34,4 @@ class Job:
     name: str
     segments: int
     decide: Decide
+    measure: Measure | None = None

@@ -8,7 +8,7 @@ from datetime import datetime
 from chalicelib.domain import days, lifecycle
 from chalicelib.domain import fan as fans
 from chalicelib.services import fan_update
-from chalicelib.services.job_spec import Counts, Job
+from chalicelib.services.job_spec import Context, Counts, Job
 from chalicelib.settings import get_settings
 
 SEGMENTS = 4  # in-process today; the deployed fan-out sizes this to its workers (docs/jobs.md)
@@ -29,7 +29,7 @@ def assessed(fan: fans.Fan, at: datetime) -> lifecycle.Assessment:
     )
 
 
-def decide(fan: fans.Fan, at: datetime) -> fan_update.Decision[Counts]:
+def decide(fan: fans.Fan, at: datetime, context: Context | None = None) -> fan_update.Decision[Counts]:
     """Only a change is written; assessing again the same day finds nothing to change."""
     found = assessed(fan, at)
     if (found.stage, found.at_risk) == (fan.lifecycle_stage, fan.at_risk):

@@ -7,13 +7,13 @@ from datetime import datetime
 from chalicelib.domain import days, expiry
 from chalicelib.domain import fan as fans
 from chalicelib.services import fan_update
-from chalicelib.services.job_spec import Counts, Job
+from chalicelib.services.job_spec import Context, Counts, Job
 from chalicelib.settings import get_settings
 
 SEGMENTS = 4  # in-process today; the deployed fan-out sizes this to its workers (docs/jobs.md)
 
 
-def decide(fan: fans.Fan, at: datetime) -> fan_update.Decision[Counts]:
+def decide(fan: fans.Fan, at: datetime, context: Context | None = None) -> fan_update.Decision[Counts]:
     """Idempotent by the state: once a month has expired its bucket is gone, so a rerun writes nothing."""
     settings = get_settings()
     zone = settings.community_time_zone

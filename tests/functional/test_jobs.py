@@ -54,11 +54,11 @@ def test_a_crashed_run_resumes_where_it_stopped_and_expires_nothing_twice(aged, 
     decided = []
     real = points_expiry.decide
 
-    def crash_after_two(fan, at):
+    def crash_after_two(fan, at, context=None):
         if len(decided) == 2:
             raise RuntimeError("worker died")
         decided.append(fan.fan_id)
-        return real(fan, at)
+        return real(fan, at, context)
 
     run_id = scheduled_run_id(clock.now.date())
     first = jobs.start("expire-points", run_id, "schedule", clock.now)

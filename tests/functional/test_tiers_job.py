@@ -1,0 +1,44 @@
+"""recalculate-tiers over fans with different activity: exact cut-offs by rank, promotions written once."""
+
+from chalicelib.services import fan_update
+from tests.support import Platform, payload
+
+FANS = [f"fan-{n:02d}" for n in range(20)]
+
+
+def act(api, clock, tiktok, fan, actions):
+    """`actions` scoring units: check-in 1, likes 1 each (3 a day), comments 3 each (2), shares 5 each (2)."""
+    kinds = (["checkin"] + ["liked"] * 3 + ["commented"] * 2 + ["shared"] * 2)[:actions]
+    for n, kind in enumerate(kinds):
+        if kind == "checkin":
+            assert api.call("POST", "/v1/checkins", who=fan).status_code == 201
+        else:
+            tiktok.engage(kind, f"tt-{fan}", f"c-{fan}-{n}", clock.now)
+
+
+def recalculate(api, key):
+    response = api.call("POST", "/v1/admin/jobs/recalculate-tiers", who="ops", admin=True, key=key)
+    assert response.status_code == 202, response.body
+    run_id = payload(response)["run_id"]
+    return payload(api.call("GET", f"/v1/admin/jobs/recalculate-tiers/runs/{run_id}", who="ops", admin=True))
+
+
+def test_a_daily_run_promotes_by_rank_and_a_rerun_writes_nothing(api, clock):
+    tiktok = Platform(api)
+    for n, fan in enumerate(FANS):
+        tiktok.link(fan, f"tt-{fan}")
+        act(api, clock, tiktok, fan, n % 9)  # scores 0..20, repeating: ties at the cut-offs
+    run = recalculate(api, "t1")
+    assert run["status"] == "succeeded"
+    tiers = {fan: payload(api.call("GET", "/v1/me", who=fan))["tier"] for fan in FANS}
+    counts = {tier: sum(1 for t in tiers.values() if t == tier) for tier in ("head", "active", "potential", "silent")}
+    assert run["summary"]["tier_head"] == counts["head"] and run["summary"]["fans"] == 20
+    # scores 20,20,15,15,10,10,7,7,4,4,3,3,2,2,1,1,1,0,0,0: rank 1 is 20 (two tied), rank 5 is 10, rank 11 is 3
+    assert counts == {"head": 2, "active": 4, "potential": 6, "silent": 8}
+    idle = [fan for n, fan in enumerate(FANS) if n % 9 == 0]
+    assert all(tiers[fan] == "silent" for fan in idle)  # score 0 is always silent
+    assert run["summary"]["promoted"] == 20 - counts["silent"]
+    versions = {fan: fan_update.read(fan).version for fan in FANS}
+    again = recalculate(api, "t2")
+    assert again["summary"].get("promoted", 0) == 0 and "demoted" not in again["summary"]
+    assert {fan: fan_update.read(fan).version for fan in FANS} == versions  # nothing written the second time
