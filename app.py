@@ -42,6 +42,7 @@ from chalicelib.services import (
     linking,
     profiles,
     redemptions,
+    segments,
     webhooks,
 )
 from chalicelib.settings import get_settings
@@ -256,6 +257,11 @@ def start_job(call: Call, job: str) -> Response:
 def job_run(call: Call, job: str, run_id: str) -> Response:
     found = jobs.run(validated_id(job, "job"), validated_id(run_id, "run_id"))
     return json_response(presenters.job_run(found))
+
+
+@api.route(SPECS["segments"])
+def admin_segments(call: Call) -> Response:
+    return json_response(presenters.segments(segments.latest()))
 
 # The objects of initialisation go to the permanent generation: later collections skip them, and
 # none of them waits in the youngest generation for the first request to traverse.

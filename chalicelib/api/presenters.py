@@ -10,6 +10,7 @@ from chalicelib.persistence.content_metrics import ContentMetrics as ContentMetr
 from chalicelib.services.adjustments import AdjustmentResult
 from chalicelib.services.checkins import CheckinResult
 from chalicelib.services.redemptions import RedemptionResult
+from chalicelib.services.segments import Segments as SegmentsState
 from chalicelib.settings import get_settings
 
 
@@ -127,4 +128,16 @@ def job_run(run: JobRunState) -> schemas.JobRun:
         segments_done=run.segments_done,
         summary=run.summary,
         error=run.error,
+    )
+
+
+def segments(found: SegmentsState) -> schemas.Segments:
+    return schemas.Segments(
+        run_id=found.run_id,
+        calculated_at=found.calculated_at,
+        fans=found.fans,
+        cutoffs=schemas.Cutoffs(**found.cutoffs.to_dict()),
+        tiers=schemas.TierCounts(**found.tiers),
+        lifecycle=schemas.StageCounts(**found.lifecycle),
+        changes=schemas.TierChanges(**found.changes),
     )

@@ -101,6 +101,44 @@ class JobRun(Struct):
     error: str | None
 
 
+class Cutoffs(Struct):
+    head: int
+    active: int
+    potential: int
+
+
+class TierCounts(Struct):
+    head: int
+    active: int
+    potential: int
+    silent: int
+
+
+class StageCounts(Struct):
+    awareness: int
+    interest: int
+    participation: int
+    loyalty: int
+    advocacy: int
+    churned: int
+
+
+class TierChanges(Struct):
+    promoted: int
+    demoted: int
+    held_by_hysteresis: int
+
+
+class Segments(Struct):
+    run_id: str
+    calculated_at: datetime
+    fans: int
+    cutoffs: Cutoffs
+    tiers: TierCounts
+    lifecycle: StageCounts
+    changes: TierChanges
+
+
 class Health(Struct):
     status: Literal["ok", "degraded"]
     version: str

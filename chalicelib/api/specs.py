@@ -222,4 +222,13 @@ SPECS: dict[str, RouteSpec] = {
         errors=(*_ADMIN, "job_not_found", "job_run_not_found"),
         path_params={**_JOB, "run_id": schemas.Id},
     ),
+    "segments": RouteSpec(
+        "/v1/admin/segments",
+        "GET",
+        "Tier and lifecycle distribution of the last recalculation",
+        "admin",
+        200,
+        schemas.Segments,
+        errors=(*_ADMIN, "segments_not_calculated"),
+    ),
 }

@@ -64,6 +64,10 @@ class AccountLimitReached(DomainError):
     code, status, title = "account_limit_reached", 409, "Too many linked accounts"
 
 
+class SegmentsNotCalculated(DomainError):
+    code, status, title = "segments_not_calculated", 404, "No tier recalculation has finished yet"
+
+
 class JobNotFound(DomainError):
     code, status, title = "job_not_found", 404, "No such job"
 

@@ -15,6 +15,7 @@ from chalicelib.persistence.models import JobRunModel
 from chalicelib.persistence.transaction import Cancelled, Transaction, with_retries
 
 LOCK = "lock"
+LATEST = "latest"  # a copy of the newest succeeded run, for readers such as GET /v1/admin/segments
 
 
 class JobRunning(Exception):
@@ -100,6 +101,18 @@ def run(job: str, run_id: str) -> JobRun | None:
     return with_retries(read)
 
 
+def latest(job: str) -> JobRun | None:
+    """The newest succeeded run of the job, with its summary and context."""
+
+    def read() -> JobRun | None:
+        try:
+            return _run_from(JobRunModel.get(job, LATEST, consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    return with_retries(read)
+
+
 def segment(job: str, run_id: str, phase: str, number: int) -> Segment:
     def read() -> Segment:
         try:
@@ -171,8 +184,11 @@ def keep_context(job: str, run_id: str, context: dict[str, Any]) -> dict[str, An
     return context
 
 
-def finish(run: JobRun, now: datetime) -> bool:
-    """Record the outcome, once (False if the run was already finished), then release the lock if still ours."""
+def finish(run: JobRun, now: datetime, latest: bool = True) -> bool:
+    """Record the outcome, once (False if the run was already finished), then release the lock if still ours.
+
+    A succeeded run also becomes the job's `latest` unless a run started later already is.
+    """
     tx = Transaction()
     tx.update(
         items.JOB_RUN,
@@ -185,11 +201,29 @@ def finish(run: JobRun, now: datetime) -> bool:
         ],
         JobRunModel.status == "running",
     )
+    if run.status == "succeeded" and latest:
+        pointer = JobRunModel(
+            run.job,
+            LATEST,
+            run_id=run.run_id,
+            status=run.status,
+            trigger=run.trigger,
+            started_at=run.started_at,
+            finished_at=now,
+            segments=run.segments,
+            segments_done=run.segments_done,
+            summary=run.summary,
+            context=json.dumps(run.context, sort_keys=True) if run.context is not None else None,
+        )
+        newer = JobRunModel.item.does_not_exist() | (JobRunModel.started_at <= run.started_at)
+        tx.put(items.JOB_LATEST, pointer, newer)
     try:
         tx.commit()
     except Cancelled as cancelled:
         if cancelled.failed(items.JOB_RUN):
             return False
+        if cancelled.failed(items.JOB_LATEST):  # a newer run finished first: record this one without the pointer
+            return finish(run, now, latest=False)
         raise
     release = Transaction()
     release.delete(items.JOB_LOCK, JobRunModel(run.job, LOCK), JobRunModel.run_id == run.run_id)

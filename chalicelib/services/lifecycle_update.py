@@ -33,8 +33,8 @@ def decide(fan: fans.Fan, at: datetime, context: Context | None = None) -> fan_u
     """Only a change is written; assessing again the same day finds nothing to change."""
     found = assessed(fan, at)
     if (found.stage, found.at_risk) == (fan.lifecycle_stage, fan.at_risk):
-        return fan_update.Decision({"unchanged": 1})
-    counts = {"changed": 1}
+        return fan_update.Decision({f"stage_{found.stage}": 1, "unchanged": 1})
+    counts = {f"stage_{found.stage}": 1, "changed": 1}
     if found.stage != fan.lifecycle_stage:
         counts[f"to_{found.stage}"] = 1
     after = replace(fan, lifecycle_stage=found.stage, at_risk=found.at_risk)

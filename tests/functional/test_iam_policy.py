@@ -81,6 +81,9 @@ def operator_and_fan_routes(api, cold):
     call("GET", "/v1/admin/content/tiktok/tt-video-7", **ops)
     run_id = call("POST", "/v1/admin/jobs/expire-points", 202, key=f"j-{run}", **ops)["run_id"]
     call("GET", f"/v1/admin/jobs/expire-points/runs/{run_id}", **ops)
+    call("POST", "/v1/admin/jobs/recalculate-tiers", 202, key=f"t-{run}", **ops)
+    call("POST", "/v1/admin/jobs/update-lifecycle", 202, key=f"l-{run}", **ops)
+    call("GET", "/v1/admin/segments", **ops)
     call("GET", "/v1/openapi.json")
     call("GET", "/v1/health")
 

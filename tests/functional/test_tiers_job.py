@@ -24,6 +24,8 @@ def recalculate(api, key):
 
 
 def test_a_daily_run_promotes_by_rank_and_a_rerun_writes_nothing(api, clock):
+    before = api.call("GET", "/v1/admin/segments", who="ops", admin=True)
+    assert before.status_code == 404 and payload(before)["code"] == "segments_not_calculated"
     tiktok = Platform(api)
     for n, fan in enumerate(FANS):
         tiktok.link(fan, f"tt-{fan}")
@@ -35,6 +37,10 @@ def test_a_daily_run_promotes_by_rank_and_a_rerun_writes_nothing(api, clock):
     assert run["summary"]["tier_head"] == counts["head"] and run["summary"]["fans"] == 20
     # scores 20,20,15,15,10,10,7,7,4,4,3,3,2,2,1,1,1,0,0,0: rank 1 is 20 (two tied), rank 5 is 10, rank 11 is 3
     assert counts == {"head": 2, "active": 4, "potential": 6, "silent": 8}
+    shown = payload(api.call("GET", "/v1/admin/segments", who="ops", admin=True))
+    assert shown["run_id"] == run["run_id"] and shown["fans"] == 20 and shown["tiers"] == counts
+    assert shown["cutoffs"] == {"head": 20, "active": 10, "potential": 3}
+    assert shown["changes"] == {"promoted": 12, "demoted": 0, "held_by_hysteresis": 0}
     idle = [fan for n, fan in enumerate(FANS) if n % 9 == 0]
     assert all(tiers[fan] == "silent" for fan in idle)  # score 0 is always silent
     assert run["summary"]["promoted"] == 20 - counts["silent"]
