@@ -5,10 +5,11 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 PORT ?= 8000
 MOTO_PORT ?= 5005
+TICK_SECONDS ?= 60
 
 PYTEST := $(PY) -m pytest
 
-.PHONY: install run test lint typecheck unit functional concurrency property e2e cfn openapi token webhook bench package clean
+.PHONY: install run test lint typecheck unit functional concurrency property e2e cfn openapi token webhook job bench package clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,7 +21,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 install: $(STAMP)
 
 run: install
-	$(PY) -m tools.local_stack --port $(PORT) --moto-port $(MOTO_PORT)
+	$(PY) -m tools.local_stack --port $(PORT) --moto-port $(MOTO_PORT) --tick-seconds $(TICK_SECONDS)
 
 # Every check: lint, types, the packaged template, then every suite (unit to e2e).
 test: install lint typecheck cfn
@@ -60,6 +61,10 @@ token: install
 webhook: install
 	@test -n "$(TYPE)" || { echo 'usage: make webhook TYPE=<event-type> [ID=<webhook-id>] [PLATFORM=youtube]' >&2; exit 2; }
 	@$(PY) -m tools.devwebhooks $(TYPE) --port $(PORT) $(if $(PLATFORM),--platform $(PLATFORM)) $(if $(ID),--id $(ID))
+
+job: install
+	@test -n "$(JOB)" || { echo 'usage: make job JOB=<job> [KEY=<idempotency-key>]  (e.g. JOB=expire-points)' >&2; exit 2; }
+	@$(PY) -m tools.run_job $(JOB) --port $(PORT) $(if $(KEY),--key $(KEY))
 
 bench: install
 	$(PY) -m bench.run

@@ -11,10 +11,12 @@ _COLLECTING = gc.isenabled()
 gc.disable()
 
 import functools
+from dataclasses import asdict
 
 from aws_lambda_powertools.logging import correlation_paths
-from chalice.app import AuthRequest, AuthResponse, ConvertToMiddleware, Response
+from chalice.app import AuthRequest, AuthResponse, CloudWatchEvent, ConvertToMiddleware, Rate, Response
 
+from chalicelib import clock
 from chalicelib.api import presenters, schemas, webhook_intake
 from chalicelib.api.application import ThreadSafeChalice
 from chalicelib.api.auth import InvalidToken, verify
@@ -51,6 +53,10 @@ app = ThreadSafeChalice(app_name="fan-engagement", configure_logs=False)
 app.register_middleware(
     ConvertToMiddleware(logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)),
     "http",
+)
+app.register_middleware(
+    ConvertToMiddleware(logger.inject_lambda_context(correlation_id_path=correlation_paths.EVENT_BRIDGE)),
+    "scheduled",
 )
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics), "all")
 if tracing_enabled():
@@ -262,6 +268,13 @@ def job_run(call: Call, job: str, run_id: str) -> Response:
 @api.route(SPECS["segments"])
 def admin_segments(call: Call) -> Response:
     return json_response(presenters.segments(segments.latest()))
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS), name="run_due_jobs")
+def run_due_jobs(event: CloudWatchEvent) -> list[dict[str, object]]:
+    """EventBridge's hourly tick (UTC-only): each job due by its community-local hour is started and worked."""
+    return [asdict(ticked) for ticked in jobs.tick(clock.now())]
+
 
 # The objects of initialisation go to the permanent generation: later collections skip them, and
 # none of them waits in the youngest generation for the first request to traverse.

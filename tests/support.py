@@ -172,3 +172,20 @@ class Platform:
 
 def balance(api: Api, fan_id: str) -> int:
     return int(payload(api.call("GET", "/v1/me", who=fan_id))["balance"])
+
+
+def scheduled_event(api: Api, event_id: str = "tick-1") -> dict[str, Any]:
+    """An EventBridge scheduled event as the hourly rule delivers it (its `id` is the correlation id)."""
+    event: dict[str, Any] = api.client.events.generate_cw_event(
+        source="aws.events",
+        detail_type="Scheduled Event",
+        detail={},
+        resources=["arn:aws:events:us-east-1:123456789012:rule/fan-engagement-dev-run_due_jobs-event"],
+    )
+    return {**event, "id": event_id}
+
+
+def tick(api: Api, event_id: str = "tick-1") -> list[dict[str, Any]]:
+    """Invoke the scheduled Lambda (`run_due_jobs`) as EventBridge would; its answer is the tick's summary."""
+    ticked: list[dict[str, Any]] = api.client.lambda_.invoke("run_due_jobs", scheduled_event(api, event_id)).payload
+    return ticked

@@ -1,4 +1,5 @@
-"""`make run`: serialised moto on loopback, tables and demo data, then chalice's local gateway (tools/local_server.py).
+"""`make run`: serialised moto on loopback, tables and demo data, chalice's local gateway (tools/local_server.py),
+and the scheduled-jobs tick every `--tick-seconds` (tools/local_ticker.py; moto never fires EventBridge rules).
 
 Ctrl-C (or SIGTERM) stops everything this started; nothing outlives it, so it can run again.
 """
@@ -69,7 +70,7 @@ def stack_env(moto_port: int, keys: Path, webhook_secrets: dict[str, list[str]])
     return env
 
 
-def run(host: str, port: int, moto_port: int, quiet: bool) -> int:
+def run(host: str, port: int, moto_port: int, quiet: bool, tick_seconds: float) -> int:
     for p in (port, moto_port):
         if not _port_free(host, p):
             print(f"Port {p} on {host} is in use: stop what holds it or pass --port/--moto-port.", file=sys.stderr)
@@ -113,7 +114,17 @@ def run(host: str, port: int, moto_port: int, quiet: bool) -> int:
         )
         children.append(chalice)
         _wait_for(f"http://{host}:{port}/v1/health", chalice)
-        _banner(host, port)
+        _banner(host, port, tick_seconds)
+        if tick_seconds > 0:
+            ticker = subprocess.Popen(
+                [sys.executable, "-m", "tools.local_ticker", "--every", str(tick_seconds)],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=out,
+                start_new_session=True,
+            )
+            children.append(ticker)
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
         print("A component of the local stack exited; stopping.", file=sys.stderr)
@@ -123,10 +134,15 @@ def run(host: str, port: int, moto_port: int, quiet: bool) -> int:
     return 0
 
 
-def _banner(host: str, port: int) -> None:
+def _banner(host: str, port: int, tick_seconds: float) -> None:
     url = f"http://{host}:{port}"
     fan = devtokens.mint("fan-alice", directory=ROOT / ".local")
     admin = devtokens.mint("ops-1", admin=True, directory=ROOT / ".local")
+    ticks = (
+        f"the hourly tick fires every {tick_seconds:g} s here ([tick] lines; TICK_SECONDS=0 turns it off)"
+        if tick_seconds > 0
+        else "the tick is off (TICK_SECONDS=0)"
+    )
     print(
         f"""
 Fan engagement API running at {url}  (Ctrl-C stops everything)
@@ -146,6 +162,9 @@ Webhooks (signed with the local secret in .local/):
   make webhook TYPE=account.linked      links tiktok user tt-alice to fan-alice
   make webhook TYPE=engagement.liked    earns fan-alice points; samples in events/webhooks/
 
+Scheduled jobs: {ticks}
+  make job JOB=expire-points            runs one now through POST /v1/admin/jobs/{{job}} and prints the run
+
 More tokens: make token FAN=<fan id> [ADMIN=1]
 """,
         flush=True,
@@ -158,8 +177,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--moto-port", type=int, default=5005)
     parser.add_argument("--quiet", action="store_true", help="hide the servers' own logs")
+    parser.add_argument(
+        "--tick-seconds", type=float, default=60, help="seconds between scheduled-job ticks (deployed: 3600); 0: off"
+    )
     args = parser.parse_args()
-    raise SystemExit(run(args.host, args.port, args.moto_port, args.quiet))
+    raise SystemExit(run(args.host, args.port, args.moto_port, args.quiet, args.tick_seconds))
 
 
 if __name__ == "__main__":

@@ -26,12 +26,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start(port: int, moto_port: int) -> subprocess.Popen[bytes]:
-    """The stack with this process's AWS, JWT and webhook settings left out (it brings its own)."""
+def start(port: int, moto_port: int, tick_seconds: float = 0) -> subprocess.Popen[bytes]:
+    """The stack with this process's AWS, JWT and webhook settings left out (it brings its own).
+
+    The scheduled-jobs tick is off unless `tick_seconds` is given, so that no job run races what a test drives.
+    """
     own = ("AWS_", "DEV_JWT", "JWT_", "JWKS_", "TABLE_", "WEBHOOK_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(own)}
+    ports = ["--port", str(port), "--moto-port", str(moto_port)]
     return subprocess.Popen(
-        [sys.executable, "-m", "tools.local_stack", "--quiet", "--port", str(port), "--moto-port", str(moto_port)],
+        [sys.executable, "-m", "tools.local_stack", "--quiet", *ports, "--tick-seconds", str(tick_seconds)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -62,10 +66,10 @@ def stop(process: subprocess.Popen[bytes]) -> str:
 
 
 @contextlib.contextmanager
-def running() -> Iterator[str]:
+def running(tick_seconds: float = 0) -> Iterator[str]:
     """A fresh stack; yields its base URL and stops everything it started afterwards."""
     port, moto_port = free_port(), free_port()
-    process = start(port, moto_port)
+    process = start(port, moto_port, tick_seconds)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, process)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any, Literal
+
+from chalicelib.domain import days
 
 RunStatus = Literal["running", "succeeded", "failed"]
 Trigger = Literal["schedule", "operator"]
@@ -48,6 +50,16 @@ class Segment:
 def scheduled_run_id(day: date) -> str:
     """A scheduled run is named by the community day it is for, so a duplicated delivery finds it."""
     return day.isoformat()
+
+
+def due_day(instant: datetime, zone_name: str, hour: int) -> date | None:
+    """The community day whose scheduled run is due at `instant`, or None before `hour` o'clock local time.
+
+    Judged on the wall clock: on a spring-forward day an hour that does not exist is passed at the
+    first instant after the gap; on a fall-back day the repeated hour is passed at its first occurrence.
+    """
+    local = instant.astimezone(days.zone(zone_name))
+    return local.date() if local.time() >= time(hour) else None
 
 
 def operator_run_id(token: str) -> str:

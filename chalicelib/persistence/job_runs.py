@@ -66,9 +66,7 @@ def start(run: JobRun, lease: timedelta) -> None:
     """Take the job's lock and write the run, together; raise RunExists or JobRunning instead."""
     now = run.started_at
     tx = Transaction()
-    lock = JobRunModel(run.job, LOCK, run_id=run.run_id, lease_until=int((now + lease).timestamp()))
-    free: Condition = JobRunModel.item.does_not_exist() | (JobRunModel.lease_until < int(now.timestamp()))
-    tx.put(items.JOB_LOCK, lock, free)
+    tx.put(items.JOB_LOCK, _lock(run.job, run.run_id, now, lease), _free_lock(now))
     record = JobRunModel(
         run.job,
         _run_item(run.run_id),
@@ -89,6 +87,38 @@ def start(run: JobRun, lease: timedelta) -> None:
             held = JobRunModel.from_raw_data(cancelled.old_item(items.JOB_LOCK) or {})
             raise JobRunning(held.run_id) from None
         raise
+
+
+def _free_lock(now: datetime) -> Condition:
+    free: Condition = JobRunModel.item.does_not_exist() | (JobRunModel.lease_until < int(now.timestamp()))
+    return free
+
+
+def _lock(job: str, run_id: str, now: datetime, lease: timedelta) -> JobRunModel:
+    return JobRunModel(job, LOCK, run_id=run_id, lease_until=int((now + lease).timestamp()))
+
+
+def reclaim(run: JobRun, now: datetime, lease: timedelta) -> bool:
+    """Take the lock again for a run found `failed` (a retry) or `running` past its lease (a crashed worker).
+
+    Together with the lock, the run goes back to `running` without its last outcome, conditioned on
+    still being as it was read; False if the lock is held (someone works a run) or the run changed.
+    """
+    tx = Transaction()
+    tx.put(items.JOB_LOCK, _lock(run.job, run.run_id, now, lease), _free_lock(now))
+    tx.update(
+        items.JOB_RUN,
+        JobRunModel(run.job, _run_item(run.run_id)),
+        [JobRunModel.status.set("running"), JobRunModel.finished_at.remove(), JobRunModel.error.remove()],
+        JobRunModel.status == run.status,
+    )
+    try:
+        tx.commit()
+    except Cancelled as cancelled:
+        if cancelled.failed(items.JOB_LOCK) or cancelled.failed(items.JOB_RUN):
+            return False
+        raise
+    return True
 
 
 def run(job: str, run_id: str) -> JobRun | None:

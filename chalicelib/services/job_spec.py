@@ -29,9 +29,17 @@ class Measure:
 
 @dataclass(frozen=True)
 class Job:
-    """`decide` returns the change to write (if any) and the counts it adds to the run's summary."""
+    """`decide` returns the change to write (if any) and the counts it adds to the run's summary.
+
+    `hour` is the community-local hour from which a day's scheduled run is due (docs/jobs.md, "Schedules").
+    """
 
     name: str
     segments: int
     decide: Decide
+    hour: int
     measure: Measure | None = None
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.hour <= 23:
+            raise ValueError(f"job {self.name}: hour {self.hour} is not 0-23")

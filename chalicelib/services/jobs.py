@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
+from typing import Literal
 
 from chalicelib import clock
 from chalicelib.domain import fan as fans
@@ -25,6 +26,7 @@ from chalicelib.persistence.transaction import outside_request_budget
 from chalicelib.services import fan_update, idempotent, lifecycle_update, points_expiry, tier_recalculation
 from chalicelib.services.idempotent import IdempotentRequest, Outcome, Render
 from chalicelib.services.job_spec import Context, Counts, Job, Measure
+from chalicelib.settings import get_settings
 
 LEASE = timedelta(minutes=30)  # a run's lock outlives a crashed run by at most this long
 PAGE = 100
@@ -48,16 +50,21 @@ def operator_run_id(caller_key: str) -> str:
 
 def start(name: str, run_id: str, trigger: jobs.Trigger, now: datetime) -> jobs.JobRun:
     """Start a run, or return the run with this id if it exists (a duplicated start joins it)."""
+    return _start(name, run_id, trigger, now)[0]
+
+
+def _start(name: str, run_id: str, trigger: jobs.Trigger, now: datetime) -> tuple[jobs.JobRun, bool]:
+    """The run, and whether this call started it (False: it existed)."""
     spec = job(name)
     run = jobs.JobRun(spec.name, run_id, "running", now, spec.segments, trigger)
     try:
         job_runs.start(run, LEASE)
     except job_runs.RunExists as existing:
-        return existing.run
+        return existing.run, False
     except job_runs.JobRunning as busy:
         raise JobRunning(f"Run {busy.run_id} of {name} is in progress.", run_id=busy.run_id) from None
     logger.info("job run started", extra={"job": name, "run_id": run_id, "trigger": trigger})
-    return run
+    return run, True
 
 
 def run(name: str, run_id: str) -> jobs.JobRun:
@@ -114,17 +121,21 @@ def _sweep(run: jobs.JobRun, phase: str, number: int, each: Callable[[fans.Fan],
         job_runs.checkpoint(run.job, run.run_id, phase, segment)
 
 
+def _summary(job_name: str, run_id: str) -> dict[str, int]:
+    summary: dict[str, int] = {}
+    for segment in job_runs.segments(job_name, run_id, APPLY):
+        summary = jobs.add_counts(summary, segment.counts)
+    return summary
+
+
 def _finish_if_complete(started: jobs.JobRun) -> None:
     current = job_runs.run(started.job, started.run_id)
     if current is None or current.finished or current.segments_done < current.segments:
         return
-    summary: dict[str, int] = {}
-    for segment in job_runs.segments(started.job, started.run_id, APPLY):
-        summary = jobs.add_counts(summary, segment.counts)
-    done = replace(current, status="succeeded", summary=summary)
+    done = replace(current, status="succeeded", summary=_summary(started.job, started.run_id))
     if job_runs.finish(done, clock.now()):
         count("JobRunsSucceeded", job=started.job)
-        logger.info("job run finished", extra={"job": started.job, "run_id": started.run_id, "summary": summary})
+        logger.info("job run finished", extra={"job": started.job, "run_id": started.run_id, "summary": done.summary})
 
 
 def run_in_process(started: jobs.JobRun) -> jobs.JobRun:
@@ -137,6 +148,7 @@ def run_in_process(started: jobs.JobRun) -> jobs.JobRun:
         context = _measured(started, spec.measure) if spec.measure is not None else None
         for number in range(started.segments):
             work(started, number, context)
+        _finish_if_complete(started)  # a resumed run whose segments were all done before it stopped
     return run(started.job, started.run_id)
 
 
@@ -151,3 +163,88 @@ def start_for_operator(name: str, request: IdempotentRequest, render: Render[job
         return Outcome(status, body)
 
     return idempotent.run(request, now, operation, look_first=True)
+
+
+TickStatus = Literal["running", "succeeded", "failed", "busy"]
+
+
+@dataclass(frozen=True)
+class Ticked:
+    """What one tick did with one due job: its run as the tick left it.
+
+    `busy`: another run of the job (an operator's) held the lock, so the day's run was not started;
+    the next tick starts it. `running`: the day's run is being worked by another invocation.
+    """
+
+    job: str
+    run_id: str
+    status: TickStatus
+    summary: dict[str, int]
+    error: str | None = None
+
+
+def tick(now: datetime) -> list[Ticked]:
+    """The hourly schedule: start and work each job whose community-local hour has passed today.
+
+    A run is named by its community day, so a repeated tick joins the day's run and changes nothing,
+    and a missed tick is caught up by the next. A failed run is retried by the next tick, resuming
+    from its checkpoints. One job's failure never stops the others (docs/jobs.md, "Schedules").
+    """
+    zone = get_settings().community_time_zone
+    ticked = []
+    for spec in sorted(REGISTRY.values(), key=lambda s: (s.hour, s.name)):
+        day = jobs.due_day(now, zone, spec.hour)
+        if day is None:
+            continue
+        result = _scheduled(spec, jobs.scheduled_run_id(day), now)
+        logger.info("scheduled job ticked", extra=asdict(result))
+        ticked.append(result)
+    return ticked
+
+
+def _scheduled(spec: Job, run_id: str, now: datetime) -> Ticked:
+    try:
+        return _start_and_work(spec, run_id, now)
+    except Exception as error:
+        logger.exception("job run failed", extra={"job": spec.name, "run_id": run_id})
+        count("JobRunsFailed")
+        recorded = _record_failure(spec.name, run_id, _describe(error))
+        return Ticked(spec.name, run_id, "failed", recorded.summary if recorded else {}, _describe(error))
+
+
+def _start_and_work(spec: Job, run_id: str, now: datetime) -> Ticked:
+    context = {"job": spec.name, "run_id": run_id}
+    try:
+        found, started = _start(spec.name, run_id, "schedule", now)
+    except JobRunning as busy:
+        logger.warning("scheduled run deferred: another run holds the lock", extra={**context, "reason": str(busy)})
+        return Ticked(spec.name, run_id, "busy", {}, str(busy))
+    if not started:
+        if found.status == "succeeded" or not job_runs.reclaim(found, now, LEASE):
+            return _ticked(found)  # done, or being worked by another invocation (its lock is live)
+        count("JobRunsRetried")
+        previous = {"previous_status": found.status, "previous_error": found.error}
+        logger.warning("scheduled run resumed", extra={**context, **previous})
+    return _ticked(run_in_process(found))
+
+
+def _record_failure(name: str, run_id: str, error: str) -> jobs.JobRun | None:
+    """Mark the run failed with its error and partial summary, so the run's GET shows it; best effort."""
+    try:
+        current = job_runs.run(name, run_id)
+        if current is None or current.finished:
+            return current
+        failed = replace(current, status="failed", summary=_summary(name, run_id), error=error)
+        job_runs.finish(failed, clock.now())
+        return failed
+    except Exception:
+        logger.exception("could not record the failed run", extra={"job": name, "run_id": run_id})
+        return None
+
+
+def _describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"[:1000]
+
+
+def _ticked(found: jobs.JobRun) -> Ticked:
+    return Ticked(found.job, found.run_id, found.status, found.summary, found.error)

@@ -41,4 +41,4 @@ def decide(fan: fans.Fan, at: datetime, context: Context | None = None) -> fan_u
     return fan_update.Decision(counts, fans.touch(fan, after, at))
 
 
-JOB = Job("update-lifecycle", SEGMENTS, decide)
+JOB = Job("update-lifecycle", SEGMENTS, decide, hour=0)  # daily from 00:00 community time, after the tiers

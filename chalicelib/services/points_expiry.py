@@ -25,4 +25,4 @@ def decide(fan: fans.Fan, at: datetime, context: Context | None = None) -> fan_u
     return fan_update.Decision(counts, change)
 
 
-JOB = Job("expire-points", SEGMENTS, decide)
+JOB = Job("expire-points", SEGMENTS, decide, hour=1)  # daily from 01:00 community time

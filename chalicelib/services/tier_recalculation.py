@@ -50,4 +50,4 @@ def decide(fan: fans.Fan, at: datetime, context: Context | None) -> fan_update.D
     return fan_update.Decision(counts, fans.touch(fan, after, at))
 
 
-JOB = Job("recalculate-tiers", SEGMENTS, decide, Measure(score, cutoffs))
+JOB = Job("recalculate-tiers", SEGMENTS, decide, hour=0, measure=Measure(score, cutoffs))  # daily from 00:00

@@ -2,9 +2,11 @@
 
 The actions are not listed by hand: a tour drives every route and every webhook type, with warm and
 cold caches, through the HTTP API while a hook records each DynamoDB request's (IAM action, table).
-The tour must reach every live route, so a new route joins it or this test fails.
+The tour must reach every live route, so a new route joins it or this test fails; it also invokes the
+scheduled Lambda (`run_due_jobs`), which shares the policy, through a failed run, its retry and a join.
 """
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -12,9 +14,9 @@ from chalice.local import RouteMatcher
 
 import app as application
 from chalicelib.domain.platform_events import DATA_TYPES
-from chalicelib.services import caches
+from chalicelib.services import caches, jobs, points_expiry
 from tests import iam
-from tests.support import deliver, payload, reward_body
+from tests.support import deliver, payload, reward_body, tick
 from tools import devwebhooks
 
 
@@ -98,7 +100,23 @@ def undo_deferred_like(api, clock):
         clock.now += timedelta(minutes=1)
 
 
-def test_policy_grants_exactly_the_dynamodb_actions_the_app_makes(api, clock, routes_reached):
+def scheduled_ticks(api, clock, monkeypatch):
+    """The hourly Lambda: the day's runs started and worked, one failing and recorded, retried, then joined."""
+    def failing(fan, at, context=None):
+        raise RuntimeError("tour")
+
+    broken = jobs.Job("tour-job", 2, failing, hour=0)
+    monkeypatch.setitem(jobs.REGISTRY, broken.name, broken)
+    clock.now = clock.now.replace(hour=17, minute=0) + timedelta(days=1)  # 01:00 in Shanghai
+    statuses = {t["job"]: t["status"] for t in tick(api)}
+    assert statuses.pop("tour-job") == "failed" and set(statuses.values()) == {"succeeded"}
+    monkeypatch.setitem(jobs.REGISTRY, broken.name, replace(broken, decide=points_expiry.decide))
+    for _ in range(2):
+        clock.now += timedelta(hours=1)
+        assert {t["status"] for t in tick(api)} == {"succeeded"}
+
+
+def test_policy_grants_exactly_the_dynamodb_actions_the_app_makes(api, clock, routes_reached, monkeypatch):
     with iam.recording() as calls:
         samples(api, clock, cold=False)
         clock.now += timedelta(days=1)
@@ -107,6 +125,7 @@ def test_policy_grants_exactly_the_dynamodb_actions_the_app_makes(api, clock, ro
             operator_and_fan_routes(api, cold)
         undo_deferred_like(api, clock)
         ok(api.call("DELETE", "/v1/admin/links/tiktok/tt-alice", who="ops", admin=True))
+        scheduled_ticks(api, clock, monkeypatch)
     assert routes_reached == set(application.app.routes), "extend the tour to the new routes"
     assert calls.by_resource() == iam.granted()
 

@@ -1,5 +1,6 @@
 """Scheduled jobs through the run registry: expire-points run by an operator, retried, restarted and raced."""
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -62,13 +63,13 @@ def test_a_crashed_run_resumes_where_it_stopped_and_expires_nothing_twice(aged, 
 
     run_id = scheduled_run_id(clock.now.date())
     first = jobs.start("expire-points", run_id, "schedule", clock.now)
-    monkeypatch.setitem(jobs.REGISTRY, "expire-points", jobs.Job("expire-points", first.segments, crash_after_two))
+    monkeypatch.setitem(jobs.REGISTRY, "expire-points", replace(points_expiry.JOB, decide=crash_after_two))
     with pytest.raises(RuntimeError):
         jobs.run_in_process(first)
     assert jobs.run("expire-points", run_id).status == "running"
     busy = start(aged, key="while-crashed")
     assert busy.status_code == 409 and payload(busy)["code"] == "job_running" and payload(busy)["run_id"] == run_id
-    monkeypatch.setitem(jobs.REGISTRY, "expire-points", jobs.Job("expire-points", first.segments, real))
+    monkeypatch.setitem(jobs.REGISTRY, "expire-points", points_expiry.JOB)
     again = jobs.start("expire-points", run_id, "schedule", clock.now)  # the schedule fires again: same run
     assert again.run_id == run_id
     done = jobs.run_in_process(again)

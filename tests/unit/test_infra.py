@@ -30,6 +30,7 @@ CONFIG: dict[str, Any] = json.loads((ROOT / ".chalice" / "config.json").read_tex
 DEV = CONFIG["stages"]["dev"]
 DEPLOYED = load_settings({"TABLE_PREFIX": DEV["environment_variables"]["TABLE_PREFIX"]})
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
+FUNCTIONS = ("APIHandler", "JwtAuth", "RunDueJobs")  # Chalice's logical ids for the app's Lambdas
 TABLES: dict[str, dict[str, Any]] = {
     r["Properties"]["TableName"]: r for r in RESOURCES.values() if r.get("Type") == "AWS::DynamoDB::Table"
 }
@@ -159,7 +160,7 @@ def test_dynamodb_statements_name_concrete_actions_on_named_tables():
 
 def test_policy_lets_each_function_write_its_own_logs_only():
     log_groups = [r["Properties"]["LogGroupName"] for r in RESOURCES.values() if r.get("Type") == "AWS::Logs::LogGroup"]
-    function_names = {RESOURCES[f]["Properties"]["FunctionName"] for f in ("APIHandler", "JwtAuth")}
+    function_names = {RESOURCES[f]["Properties"]["FunctionName"] for f in FUNCTIONS}
     assert set(log_groups) == {f"/aws/lambda/{name}" for name in function_names}
     for group in log_groups:
         group_arn = ACCOUNT_ARN.format(service="logs", resource=f"log-group:{group}")
@@ -238,11 +239,34 @@ def test_throttle_alarm_watches_the_fans_table():
     assert RESOURCES["FansTable"]["Properties"]["TableName"] == DEPLOYED.table_name("fans")
 
 
+def test_failed_job_runs_alarm_watches_the_metric_the_tick_emits():
+    """`count("JobRunsFailed")` lands on the Metrics object: the stage's namespace, dimension `service` only."""
+    props = RESOURCES["JobRunsFailedAlarm"]["Properties"]
+    env = {**CONFIG["environment_variables"], **DEV["environment_variables"]}
+    assert props["Namespace"] == env["POWERTOOLS_METRICS_NAMESPACE"]
+    assert props["MetricName"] == "JobRunsFailed"
+    assert props["Dimensions"] == [{"Name": "service", "Value": env["POWERTOOLS_SERVICE_NAME"]}]
+    assert (props["Threshold"], props["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+
+
+# --- scheduled function -----------------------------------------------------------------------
+
+
+def test_the_schedule_function_is_named_as_chalice_names_it_and_may_run_a_whole_run():
+    """Chalice names a scheduled Lambda `<app>-<stage>-<handler>`; the fixed name must agree with it."""
+    import app as application
+
+    handlers = {f.name for f in application.app.event_sources}
+    assert handlers == {"run_due_jobs"}
+    assert RESOURCES["RunDueJobs"]["Properties"]["FunctionName"] == f"{CONFIG['app_name']}-dev-run_due_jobs"
+    assert DEV["lambda_functions"]["run_due_jobs"]["lambda_timeout"] == 900  # runs are worked in-process for now
+
+
 # --- packaging --------------------------------------------------------------------------------
 
 
 def test_only_chalices_resources_are_extended_without_a_type():
-    assert {name for name, r in RESOURCES.items() if "Type" not in r} == {"APIHandler", "JwtAuth", "RestAPI"}
+    assert {name for name, r in RESOURCES.items() if "Type" not in r} == {*FUNCTIONS, "RestAPI"}
 
 
 def test_untyped_resources_are_reported():
