@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib.api import schemas
 from chalicelib.domain import fan as fans
 from chalicelib.domain.jobs import JobRun as JobRunState
@@ -10,8 +12,10 @@ from chalicelib.persistence.content_metrics import ContentMetrics as ContentMetr
 from chalicelib.services.adjustments import AdjustmentResult
 from chalicelib.services.checkins import CheckinResult
 from chalicelib.services.redemptions import RedemptionResult
-from chalicelib.services.segments import Segments as SegmentsState
 from chalicelib.settings import get_settings
+
+if TYPE_CHECKING:  # the type only: importing the segments use case would load every job at cold start
+    from chalicelib.services.segments import Segments as SegmentsState
 
 
 def checkin(result: CheckinResult) -> schemas.Checkin:

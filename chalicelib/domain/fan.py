@@ -14,7 +14,7 @@ from chalicelib.domain import activity as activities
 from chalicelib.domain import days
 from chalicelib.domain.checkin import CheckinRules
 from chalicelib.domain.errors import AccountLimitReached, InsufficientPoints, TimeZoneChangeTooSoon
-from chalicelib.domain.ranking import DowngradeWarning
+from chalicelib.domain.tiers import DowngradeWarning
 
 LedgerKind = Literal["checkin", "engagement", "redemption", "refund", "expiry", "adjustment", "referral"]
 DEFAULT_TIER = "silent"

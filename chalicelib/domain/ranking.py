@@ -43,7 +43,7 @@ from typing import Any, Literal
 
 from chalicelib.domain import days
 from chalicelib.domain.histogram import ScoreHistogram
-from chalicelib.domain.tiers import TIERS, Tier
+from chalicelib.domain.tiers import TIERS, DowngradeWarning, Tier
 
 RunKind = Literal["daily", "monthly"]
 Reason = Literal["promoted", "demoted", "held_by_hysteresis", "unchanged"]
@@ -170,23 +170,6 @@ def run_kind(run_on: date) -> RunKind:
 def next_monthly_run(today: date) -> date:
     """The 1st of the month after `today` (on a 1st, the following month's)."""
     return days.add_months(days.month_key(today), 1)
-
-
-@dataclass(frozen=True)
-class DowngradeWarning:
-    to: Tier
-    on: date
-
-    def to_dict(self) -> dict[str, str]:
-        return {"to": self.to, "on": self.on.isoformat()}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DowngradeWarning:
-        to = data["to"]
-        if to not in TIERS:
-            raise ValueError(f"unknown tier {to!r}")
-        tier: Tier = to
-        return cls(tier, date.fromisoformat(data["on"]))
 
 
 @dataclass(frozen=True)

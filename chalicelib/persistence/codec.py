@@ -10,9 +10,9 @@ from pynamodb.attributes import MapAttribute
 from chalicelib.domain.activity import Activity
 from chalicelib.domain.fan import Fan, LedgerEntry
 from chalicelib.domain.idempotency import IdempotencyRecord
-from chalicelib.domain.ranking import DowngradeWarning
 from chalicelib.domain.rewards import Redemption, Reward
 from chalicelib.domain.settlement import PendingAward, StoredFan
+from chalicelib.domain.tiers import DowngradeWarning
 from chalicelib.persistence.models import (
     AccountAttribute,
     ActivityAttribute,
