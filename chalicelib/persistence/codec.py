@@ -15,7 +15,6 @@ from chalicelib.domain.settlement import PendingAward, StoredFan
 from chalicelib.domain.tiers import DowngradeWarning
 from chalicelib.persistence.models import (
     AccountAttribute,
-    ActivityAttribute,
     FanModel,
     IdempotencyModel,
     LedgerEntryModel,
@@ -89,43 +88,64 @@ def _stored_fan(item: FanModel, version: int) -> Fan:
         engagement_counts=_int_map(item.engagement_counts),
         linked_accounts={str(k): str(v) for k, v in _raw_map(item.linked_accounts).items()},
         former_accounts=tuple((a.platform, a.external_user_id) for a in item.former_accounts or []),
-        activity=_activity(item.activity),
+        activity=activity_from_text(item.activity),
         at_risk=bool(item.at_risk),
         version=version,
         created_at=item.created_at,
     )
 
 
-def _activity(attr: ActivityAttribute | None) -> Activity:
-    if attr is None:
-        return Activity()
-    return Activity(
-        score_value=float(attr.score_value),
-        score_at=attr.score_at,
-        day=date.fromisoformat(attr.day) if attr.day else None,
-        core_mask=int(attr.core_mask),
-        seen_mask=int(attr.seen_mask),
-        shared_mask=int(attr.shared_mask),
-        published_mask=int(attr.published_mask),
-        first_seen_at=attr.first_seen_at,
-        last_core_at=attr.last_core_at,
-    )
+ACTIVITY_FORMAT = "a1"
 
 
-def _activity_attribute(activity: Activity) -> ActivityAttribute | None:
+def activity_text(activity: Activity) -> str | None:
+    """`a1|score|score_at|day|core|seen|shared|published|first_seen_at|last_core_at`, empty parts for None.
+
+    One string rather than a map of nine attributes: every fan write carries it, and PynamoDB's
+    map serialisation costs a measurable share of a check-in (docs/benchmarks.md).
+    """
     if activity == Activity():
         return None
-    return ActivityAttribute(
-        score_value=activity.score_value,
-        score_at=activity.score_at,
-        day=activity.day.isoformat() if activity.day else None,
-        core_mask=activity.core_mask,
-        seen_mask=activity.seen_mask,
-        shared_mask=activity.shared_mask,
-        published_mask=activity.published_mask,
-        first_seen_at=activity.first_seen_at,
-        last_core_at=activity.last_core_at,
+    parts = (
+        ACTIVITY_FORMAT,
+        repr(activity.score_value),
+        _instant_or_empty(activity.score_at),
+        activity.day.isoformat() if activity.day else "",
+        str(activity.core_mask),
+        str(activity.seen_mask),
+        str(activity.shared_mask),
+        str(activity.published_mask),
+        _instant_or_empty(activity.first_seen_at),
+        _instant_or_empty(activity.last_core_at),
     )
+    return "|".join(parts)
+
+
+def activity_from_text(text: str | None) -> Activity:
+    if not text:
+        return Activity()
+    version, score, score_at, day, core, seen, shared, published, first_seen, last_core = text.split("|")
+    if version != ACTIVITY_FORMAT:
+        raise ValueError(f"unknown activity format {version!r}")
+    return Activity(
+        score_value=float(score),
+        score_at=_instant_or_none(score_at),
+        day=date.fromisoformat(day) if day else None,
+        core_mask=int(core),
+        seen_mask=int(seen),
+        shared_mask=int(shared),
+        published_mask=int(published),
+        first_seen_at=_instant_or_none(first_seen),
+        last_core_at=_instant_or_none(last_core),
+    )
+
+
+def _instant_or_empty(moment: datetime | None) -> str:
+    return instant(moment) if moment is not None else ""
+
+
+def _instant_or_none(text: str) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
 
 
 def fan_to_item(fan: Fan, change_token: str | None = None) -> FanModel:
@@ -148,7 +168,7 @@ def fan_to_item(fan: Fan, change_token: str | None = None) -> FanModel:
         engagement_counts=MapAttribute(**fan.engagement_counts),
         linked_accounts=MapAttribute(**fan.linked_accounts),
         former_accounts=[AccountAttribute(platform=p, external_user_id=e) for p, e in fan.former_accounts] or None,
-        activity=_activity_attribute(fan.activity),
+        activity=activity_text(fan.activity),
         at_risk=fan.at_risk or None,
         version=fan.version,
         created_at=fan.created_at,

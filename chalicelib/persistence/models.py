@@ -43,20 +43,6 @@ class PendingAwardAttribute(MapAttribute[str, Any]):
     completion = NumberAttribute(null=True)
 
 
-class ActivityAttribute(MapAttribute[str, Any]):
-    """A fan's recent activity (`domain.activity.Activity`): the decaying score and 64-day bitmasks."""
-
-    score_value = NumberAttribute()
-    score_at = UTCDateTimeAttribute(null=True)
-    day = UnicodeAttribute(null=True)
-    core_mask = NumberAttribute()
-    seen_mask = NumberAttribute()
-    shared_mask = NumberAttribute()
-    published_mask = NumberAttribute()
-    first_seen_at = UTCDateTimeAttribute(null=True)
-    last_core_at = UTCDateTimeAttribute(null=True)
-
-
 class AccountAttribute(MapAttribute[str, Any]):
     """A platform account a fan linked before (see `Fan.former_accounts`)."""
 
@@ -95,7 +81,7 @@ class FanModel(Model):
     engagement_counts: MapAttribute[str, Any] = MapAttribute(null=True)
     linked_accounts: MapAttribute[str, Any] = MapAttribute(null=True)
     former_accounts = ListAttribute(of=AccountAttribute, null=True)
-    activity = ActivityAttribute(null=True)
+    activity = UnicodeAttribute(null=True)  # `codec.activity_text`: one compact string, cheap to (de)serialise
     at_risk = BooleanAttribute(null=True)
     pending = ListAttribute(of=PendingAwardAttribute, null=True)
 

@@ -251,3 +251,14 @@ def test_any_order_gives_the_same_facts_and_day_counts(drawn, rnd, days_after, w
     core_days = {day for kind, _, day in ordered if kind in act.CORE_KINDS}
     expected = len({day for day in core_days if today - timedelta(days=window) < day <= today})
     assert act.active_days(b, today, window) == expected <= window
+
+
+def test_the_stored_text_round_trips_every_field():
+    from chalicelib.persistence import codec
+
+    rules = ScoreRules()
+    at = datetime(2026, 11, 22, 15, 40, tzinfo=timezone.utc)
+    shared = act.record(Activity(), "shared", at, at.date(), rules)
+    full = act.record(shared, "checkin", at - timedelta(days=40), date(2026, 10, 13), rules)
+    assert codec.activity_from_text(codec.activity_text(full)) == full
+    assert codec.activity_text(Activity()) is None and codec.activity_from_text(None) == Activity()
