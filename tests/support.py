@@ -97,15 +97,29 @@ def reward_body(**overrides: Any) -> dict[str, Any]:
     return {"name": "Tour poster", "cost": 30, "stock_remaining": 10, **overrides}
 
 
-def ledger_sum(api: Api, fan_id: str) -> int:
-    total, cursor = 0, None
+def ledger_entries(api: Api, fan_id: str, limit: int = 100) -> list[dict[str, Any]]:
+    """Every entry of the fan's ledger, newest first, following next_cursor to the end."""
+    entries: list[dict[str, Any]] = []
+    cursor = None
     while True:
-        path = "/v1/me/ledger?limit=100" + (f"&cursor={cursor}" if cursor else "")
+        path = f"/v1/me/ledger?limit={limit}" + (f"&cursor={cursor}" if cursor else "")
         page = payload(api.call("GET", path, who=fan_id))
-        total += sum(e["delta"] for e in page["items"])
+        entries += page["items"]
         cursor = page["next_cursor"]
         if cursor is None:
-            return total
+            return entries
+
+
+def ledger_sum(api: Api, fan_id: str) -> int:
+    return sum(e["delta"] for e in ledger_entries(api, fan_id))
+
+
+def run_job(api: Api, job: str, key: str) -> dict[str, Any]:
+    """Run a job now as an operator; the run as GET /v1/admin/jobs/{job}/runs/{run_id} shows it."""
+    response = api.call("POST", f"/v1/admin/jobs/{job}", who="ops", admin=True, key=key)
+    assert response.status_code == 202, response.body
+    run_id = payload(response)["run_id"]
+    return dict(payload(api.call("GET", f"/v1/admin/jobs/{job}/runs/{run_id}", who="ops", admin=True)))
 
 
 TIKTOK_SECRETS = json.loads(os.environ["WEBHOOK_SECRETS"])["tiktok"]

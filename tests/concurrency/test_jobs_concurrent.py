@@ -9,21 +9,10 @@ from datetime import timedelta
 from chalicelib.domain.jobs import scheduled_run_id
 from chalicelib.services import jobs
 from tests.concurrency.support import run_concurrently
-from tests.support import Platform, ledger_sum, payload, reward_body
+from tests.support import Platform, ledger_entries, ledger_sum, payload, reward_body
 
 FANS = [f"fan-{n:02d}" for n in range(24)]
 ADJUST, PIN = {"delta": 7, "reason": "race"}, {"reward_id": "pin"}
-
-
-def entries(api, fan):
-    items, cursor = [], None
-    while True:
-        path = "/v1/me/ledger?limit=100" + (f"&cursor={cursor}" if cursor else "")
-        page = payload(api.call("GET", path, who=fan))
-        items += page["items"]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            return items
 
 
 def test_expiry_and_lifecycle_runs_lose_nothing_to_concurrent_fan_writes(api, clock):
@@ -51,7 +40,7 @@ def test_expiry_and_lifecycle_runs_lose_nothing_to_concurrent_fan_writes(api, cl
     assert results[0].status == results[1].status == "succeeded"
 
     for fan in FANS:
-        history = entries(api, fan)
+        history = ledger_entries(api, fan)
         kinds = sorted(e["kind"] for e in history)
         redemption = results[redeemed_at[fan]] if fan in redeemed_at else None
         if redemption is not None and redemption.status_code != 201:  # expiry and the spend landed first

@@ -5,7 +5,7 @@ from datetime import timedelta
 from chalicelib.domain import activity as activities
 from chalicelib.services import fan_update
 from chalicelib.settings import get_settings
-from tests.support import Platform, payload, reward_body
+from tests.support import Platform, payload, reward_body, run_job
 
 
 def activity(fan_id):
@@ -13,10 +13,7 @@ def activity(fan_id):
 
 
 def run_lifecycle(api, key):
-    response = api.call("POST", "/v1/admin/jobs/update-lifecycle", who="ops", admin=True, key=key)
-    assert response.status_code == 202, response.body
-    run_id = payload(response)["run_id"]
-    return payload(api.call("GET", f"/v1/admin/jobs/update-lifecycle/runs/{run_id}", who="ops", admin=True))
+    return run_job(api, "update-lifecycle", key)
 
 
 def stage(api, fan):

@@ -10,7 +10,7 @@ from chalicelib.persistence import reads
 from chalicelib.persistence.models import FanModel, LedgerEntryModel
 from chalicelib.services import caches, checkins
 from chalicelib.settings import get_settings
-from tests.support import deliver, ledger_sum, payload, reward_body
+from tests.support import deliver, ledger_entries, ledger_sum, payload, reward_body
 
 
 def cold_like(api, clock, content, kind="liked", user="tt-1", minutes=0):
@@ -106,14 +106,7 @@ def test_ledger_pages_run_through_pending_then_stored_entries_once_each(api, clo
     assert api.call("POST", "/v1/checkins", who=linked).status_code == 201
     for n in range(3):
         cold_like(api, clock, f"c{n}", minutes=n)
-    seen, cursor = [], None
-    while True:
-        path = "/v1/me/ledger?limit=1" + (f"&cursor={cursor}" if cursor else "")
-        page = payload(api.call("GET", path, who=linked))
-        seen += page["items"]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            break
+    seen = ledger_entries(api, linked, limit=1)
     ids = [e["entry_id"] for e in seen]
     assert ids == sorted(ids, reverse=True) and len(set(ids)) == len(ids) == 4
     assert [e["balance_after"] for e in seen] == [me(api, linked)["balance"] - n for n in range(4)]

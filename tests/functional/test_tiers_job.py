@@ -1,7 +1,7 @@
 """recalculate-tiers over fans with different activity: exact cut-offs by rank, promotions written once."""
 
 from chalicelib.services import fan_update
-from tests.support import Platform, payload
+from tests.support import Platform, payload, run_job
 
 FANS = [f"fan-{n:02d}" for n in range(20)]
 
@@ -17,10 +17,7 @@ def act(api, clock, tiktok, fan, actions):
 
 
 def recalculate(api, key):
-    response = api.call("POST", "/v1/admin/jobs/recalculate-tiers", who="ops", admin=True, key=key)
-    assert response.status_code == 202, response.body
-    run_id = payload(response)["run_id"]
-    return payload(api.call("GET", f"/v1/admin/jobs/recalculate-tiers/runs/{run_id}", who="ops", admin=True))
+    return run_job(api, "recalculate-tiers", key)
 
 
 def test_a_daily_run_promotes_by_rank_and_a_rerun_writes_nothing(api, clock):
