@@ -37,6 +37,7 @@ def profile(fan: fans.Fan) -> schemas.Profile:
         balance=fan.balance,
         lifetime_points=fan.lifetime_points,
         tier=fan.tier,  # type: ignore[arg-type]
+        tier_since=fan.tier_since,
         lifecycle_stage=fan.lifecycle_stage,  # type: ignore[arg-type]
         at_risk=fan.at_risk,
         streak=fan.streak,

@@ -169,6 +169,7 @@ class Profile(Struct):
     balance: int
     lifetime_points: int
     tier: Tier
+    tier_since: date | None
     lifecycle_stage: Stage
     at_risk: bool
     streak: int

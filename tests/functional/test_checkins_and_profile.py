@@ -55,6 +55,7 @@ def test_profile_of_new_fan_is_empty_and_writes_nothing(api):
         "balance": 0,
         "lifetime_points": 0,
         "tier": "silent",
+        "tier_since": None,
         "lifecycle_stage": "awareness",
         "at_risk": False,
         "streak": 0,

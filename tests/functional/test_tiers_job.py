@@ -1,5 +1,7 @@
 """recalculate-tiers over fans with different activity: exact cut-offs by rank, promotions written once."""
 
+from zoneinfo import ZoneInfo
+
 from chalicelib.services import fan_update
 from tests.support import Platform, payload, run_job
 
@@ -34,6 +36,9 @@ def test_a_daily_run_promotes_by_rank_and_a_rerun_writes_nothing(api, clock):
     assert run["summary"]["tier_head"] == counts["head"] and run["summary"]["fans"] == 20
     # scores 20,20,15,15,10,10,7,7,4,4,3,3,2,2,1,1,1,0,0,0: rank 1 is 20 (two tied), rank 5 is 10, rank 11 is 3
     assert counts == {"head": 2, "active": 4, "potential": 6, "silent": 8}
+    top = payload(api.call("GET", "/v1/me", who="fan-08"))
+    run_day = clock.now.astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    assert top["tier"] == "head" and top["tier_since"] == run_day
     shown = payload(api.call("GET", "/v1/admin/segments", who="ops", admin=True))
     assert shown["run_id"] == run["run_id"] and shown["fans"] == 20 and shown["tiers"] == counts
     assert shown["cutoffs"] == {"head": 20, "active": 10, "potential": 3}
