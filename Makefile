@@ -9,7 +9,7 @@ TICK_SECONDS ?= 60
 
 PYTEST := $(PY) -m pytest
 
-.PHONY: install run test lint typecheck unit functional concurrency property e2e cfn openapi token webhook job bench package clean
+.PHONY: bench-jobs install run test lint typecheck unit functional concurrency property e2e cfn openapi token webhook job bench package clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -68,6 +68,9 @@ job: install
 
 bench: install
 	$(PY) -m bench.run
+
+bench-jobs: install
+	$(PY) -m bench.run --only recalculation --name recalculation
 
 package: install
 	$(PY) -m tools.package_template build/sam
