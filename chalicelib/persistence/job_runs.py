@@ -112,10 +112,15 @@ def reclaim(run: JobRun, now: datetime, lease: timedelta) -> bool:
         [JobRunModel.status.set("running"), JobRunModel.finished_at.remove(), JobRunModel.error.remove()],
         JobRunModel.status == run.status,
     )
+    return _committed(tx, items.JOB_LOCK, items.JOB_RUN)
+
+
+def _committed(tx: Transaction, *expected: str) -> bool:
+    """Commit; False when one of the `expected` conditions failed (the state already moved on)."""
     try:
         tx.commit()
     except Cancelled as cancelled:
-        if cancelled.failed(items.JOB_LOCK) or cancelled.failed(items.JOB_RUN):
+        if any(cancelled.failed(name) for name in expected):
             return False
         raise
     return True
@@ -176,13 +181,7 @@ def complete_segment(job: str, run_id: str, phase: str, seg: Segment, counted: b
             [JobRunModel.segments_done.add(1)],
             JobRunModel.status == "running",
         )
-    try:
-        tx.commit()
-    except Cancelled as cancelled:
-        if cancelled.failed(items.JOB_SEGMENT) or cancelled.failed(items.JOB_RUN):
-            return False
-        raise
-    return True
+    return _committed(tx, items.JOB_SEGMENT, items.JOB_RUN)
 
 
 def segments(job: str, run_id: str, phase: str) -> list[Segment]:
