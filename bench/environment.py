@@ -42,6 +42,7 @@ def settings_env(keys_dir: Path) -> dict[str, str]:
         "WEBHOOK_SECRETS": json.dumps({"tiktok": [TIKTOK_SECRET]}),
         # High caps so that every benchmarked like earns (a capped like costs the same requests).
         "ENGAGEMENT_RULES": json.dumps({"daily_caps": {"liked": 1_000_000}}),
+        "JOB_SEGMENTS": "4",  # the recalculation bench's segments (bench/results/recalculation.json)
     }
 
 

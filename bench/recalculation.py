@@ -63,11 +63,12 @@ def _floor(segments: int, page: int) -> tuple[float, int]:
 def measure(fans: int) -> dict[str, Any]:
     from bench import environment
     from bench.driver import Clock, installed
-    from chalicelib.services import jobs, tier_recalculation
+    from chalicelib.services import job_worker, jobs, tier_recalculation
+    from chalicelib.settings import get_settings
 
     with environment.fresh_aws(), installed(Clock()) as clock:
         _seed(fans, clock.now)
-        floor_seconds, scanned = _floor(tier_recalculation.SEGMENTS, jobs.PAGE)
+        floor_seconds, scanned = _floor(get_settings().job_segments, job_worker.PAGE)
         with recording() as first_log:
             began = time.perf_counter()
             first = jobs.run_in_process(jobs.start(tier_recalculation.JOB.name, "bench-1", "operator", clock.now))

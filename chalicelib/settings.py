@@ -51,6 +51,9 @@ class Settings:
     content_stat_shards: int
     score_rules: ScoreRules
     lifecycle_rules: LifecycleRules
+    job_segments: int  # a run's parallel-scan segments, one worker each (docs/jobs.md)
+    job_queue_url: str | None  # the segment queue; unset, runs are worked in-process (local stack, tests)
+    job_queue_max_receives: int  # the queue's maxReceiveCount: a segment failing its last receive fails its run
 
     def table_name(self, entity: str) -> str:
         return f"{self.table_prefix}-{entity}"
@@ -180,6 +183,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         content_stat_shards=_int(env, "CONTENT_STAT_SHARDS", 32, minimum=1),
         score_rules=_score_rules(env.get("SCORE_RULES")),
         lifecycle_rules=_lifecycle_rules(env.get("LIFECYCLE_RULES")),
+        job_segments=_int(env, "JOB_SEGMENTS", 32, minimum=1),
+        job_queue_url=env.get("JOB_QUEUE_URL") or None,
+        job_queue_max_receives=_int(env, "JOB_QUEUE_MAX_RECEIVES", 3, minimum=1),
     )
 
 

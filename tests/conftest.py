@@ -38,6 +38,7 @@ os.environ.update(
             }
         ),
         "ENGAGEMENT_RULES": json.dumps({"daily_caps": {"liked": 3, "commented": 2, "shared": 2, "viewed": 2}}),
+        "JOB_SEGMENTS": "4",  # a few per run: every segment path is exercised without 32 scans a pass
     }
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)

@@ -7,15 +7,19 @@ checkpointed, so that a crashed run resumes and a duplicated start joins the run
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from chalicelib.domain import days
 
 RunStatus = Literal["running", "succeeded", "failed"]
 Trigger = Literal["schedule", "operator"]
+Phase = Literal["measure", "apply"]
+MEASURE: Phase = "measure"
+APPLY: Phase = "apply"
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,41 @@ class Segment:
     cursor: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
     done: bool = False
+
+
+class MalformedTask(ValueError):
+    """A segment message that no run could have sent: never retried into success, so it ends in the DLQ."""
+
+
+@dataclass(frozen=True)
+class SegmentTask:
+    """One unit of a run's fan-out: work `segment` of the run's `phase` from its checkpoint.
+
+    Receiving one twice is harmless: a segment held by a live worker, or done, is left alone.
+    """
+
+    job: str
+    run_id: str
+    phase: Phase
+    segment: int
+
+    def message(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def parse(cls, body: str) -> SegmentTask:
+        try:
+            data = json.loads(body)
+        except ValueError as exc:
+            raise MalformedTask(f"not JSON: {body[:100]!r}") from exc
+        if not isinstance(data, dict) or set(data) != {"job", "run_id", "phase", "segment"}:
+            raise MalformedTask(f"expected job, run_id, phase and segment: {body[:100]!r}")
+        job, run_id, phase, segment = data["job"], data["run_id"], data["phase"], data["segment"]
+        if not (isinstance(job, str) and isinstance(run_id, str) and phase in get_args(Phase)):
+            raise MalformedTask(f"bad job, run_id or phase: {body[:100]!r}")
+        if type(segment) is not int or segment < 0:
+            raise MalformedTask(f"segment must be a non-negative integer: {body[:100]!r}")
+        return cls(job, run_id, phase, segment)
 
 
 def scheduled_run_id(day: date) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
@@ -159,21 +159,84 @@ def segment(job: str, run_id: str, phase: str, number: int) -> Segment:
     return with_retries(read)
 
 
-def checkpoint(job: str, run_id: str, phase: str, seg: Segment) -> None:
-    """Where a segment's scan stopped and what it counted so far; never over a finished segment."""
+Claim = Literal["claimed", "held", "done"]
+
+
+def _open() -> Condition:
+    """Not yet done (a segment item exists from its first claim, before its first checkpoint)."""
+    never_done: Condition = JobRunModel.done.does_not_exist() | (JobRunModel.done == False)  # noqa: E712
+    return never_done
+
+
+def _owned_by(owner: str) -> Condition:
+    held: Condition = (JobRunModel.owner == owner) & _open()
+    return held
+
+
+def claim(job: str, run_id: str, phase: str, number: int, owner: str, lease_until: datetime, now: datetime) -> Claim:
+    """Hold the segment for `owner` until `lease_until`: `held` if a live worker has it, `done` if it is finished.
+
+    Every later write of the segment is conditioned on the holder, so two workers never sweep it at once.
+    """
+    free = JobRunModel.owner.does_not_exist() | (JobRunModel.lease_until < int(now.timestamp()))
+    tx = Transaction()
+    tx.update(
+        items.JOB_SEGMENT,
+        JobRunModel(job, _segment_item(run_id, phase, number)),
+        [
+            JobRunModel.run_id.set(run_id),
+            JobRunModel.owner.set(owner),
+            JobRunModel.lease_until.set(int(lease_until.timestamp())),
+        ],
+        _open() & free,
+    )
+    try:
+        tx.commit()
+    except Cancelled as cancelled:
+        if not cancelled.failed(items.JOB_SEGMENT):
+            raise
+        found = JobRunModel.from_raw_data(cancelled.old_item(items.JOB_SEGMENT) or {})
+        return "done" if found.done else "held"
+    return "claimed"
+
+
+def release(job: str, run_id: str, phase: str, number: int, owner: str) -> None:
+    """Let the segment go (a worker stopping early or failing), if `owner` still holds it."""
+    tx = Transaction()
+    tx.update(
+        items.JOB_SEGMENT,
+        JobRunModel(job, _segment_item(run_id, phase, number)),
+        [JobRunModel.owner.remove(), JobRunModel.lease_until.remove()],
+        _owned_by(owner),
+    )
+    _committed(tx, items.JOB_SEGMENT)
+
+
+def checkpoint(job: str, run_id: str, phase: str, seg: Segment, owner: str, lease_until: datetime) -> bool:
+    """Where the holder's scan stopped and what it counted so far, with its lease renewed; False if not its own."""
     item = JobRunModel(
-        job, _segment_item(run_id, phase, seg.number), run_id=run_id, cursor=seg.cursor, counts=seg.counts, done=False
+        job,
+        _segment_item(run_id, phase, seg.number),
+        run_id=run_id,
+        cursor=seg.cursor,
+        counts=seg.counts,
+        done=False,
+        owner=owner,
+        lease_until=int(lease_until.timestamp()),
     )
     tx = Transaction()
-    tx.put(items.JOB_SEGMENT, item, JobRunModel.item.does_not_exist() | (JobRunModel.done == False))  # noqa: E712
-    tx.commit()
+    tx.put(items.JOB_SEGMENT, item, _owned_by(owner))
+    return _committed(tx, items.JOB_SEGMENT)
 
 
-def complete_segment(job: str, run_id: str, phase: str, seg: Segment, counted: bool) -> bool:
-    """Mark the segment done (and, when `counted`, count it on the run), once; False if it was already done."""
+def complete_segment(job: str, run_id: str, phase: str, seg: Segment, owner: str, counted: bool) -> bool:
+    """Mark the holder's segment done (and, when `counted`, count it on the running run), once.
+
+    False if it was not `owner`'s to complete, or the run is no longer running: nothing is written.
+    """
     tx = Transaction()
     item = JobRunModel(job, _segment_item(run_id, phase, seg.number), run_id=run_id, counts=seg.counts, done=True)
-    tx.put(items.JOB_SEGMENT, item, JobRunModel.item.does_not_exist() | (JobRunModel.done == False))  # noqa: E712
+    tx.put(items.JOB_SEGMENT, item, _owned_by(owner))
     if counted:
         tx.update(
             items.JOB_RUN,

@@ -252,8 +252,9 @@ class JobRunModel(Model):
     """Scheduled-job bookkeeping, one partition per job (docs/jobs.md).
 
     `item` is `run#<run_id>` for a run, `lock` for the job's lock (the run holding it and its
-    lease), and `seg#<run_id>#<n>` for a segment's checkpoint. Run ids come from our safe id set,
-    which has no `#`, so the three kinds cannot meet.
+    lease), and `seg#<run_id>#<phase>#<n>` for a segment's checkpoint and the worker holding it
+    (`owner` until `lease_until`). Run ids come from our safe id set, which has no `#`, so the
+    kinds cannot meet.
     """
 
     class Meta(_Meta):
@@ -275,6 +276,7 @@ class JobRunModel(Model):
     counts: MapAttribute[str, Any] = MapAttribute(null=True)
     done = BooleanAttribute(null=True)
     context = UnicodeAttribute(null=True)
+    owner = UnicodeAttribute(null=True)
 
 
 ALL_MODELS: tuple[type[Model], ...] = (

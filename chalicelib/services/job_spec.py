@@ -32,10 +32,10 @@ class Job:
     """`decide` returns the change to write (if any) and the counts it adds to the run's summary.
 
     `hour` is the community-local hour from which a day's scheduled run is due (docs/jobs.md, "Schedules").
+    How many segments a run is split into is the deployment's (`Settings.job_segments`), not the job's.
     """
 
     name: str
-    segments: int
     decide: Decide
     hour: int
     measure: Measure | None = None

@@ -1,35 +1,35 @@
-"""Scheduled jobs: start a run (or join the one already there), work its segments, finish it once.
+"""Scheduled jobs: start a run (or join the one already there), hand its segments to workers, report it.
 
-Every fan a job changes goes through the one fan-update path, from the state the scan read; the
-version condition makes a fan changed meanwhile be decided again from its current item, so a
-run never loses a concurrent write, nor is lost by one. Each segment is checkpointed after every
-page, so a crashed run resumes where it stopped; the per-fan decisions are idempotent, so a page
-worked twice changes nothing twice (docs/jobs.md).
+Deployed (`JOB_QUEUE_URL` set), a run's segments go to the SQS queue and SQS-triggered workers
+sweep them (`job_worker`); locally and in tests the same worker function works them here, in
+order. Every fan a job changes goes through the one fan-update path, so a run never loses a
+concurrent write, nor is lost by one; each segment is checkpointed after every page and the
+per-fan decisions are idempotent, so a crashed or repeated segment changes nothing twice (docs/jobs.md).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+import math
+from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
 from chalicelib import clock
-from chalicelib.domain import fan as fans
 from chalicelib.domain import jobs
 from chalicelib.domain.errors import JobNotFound, JobRunning, JobRunNotFound
-from chalicelib.domain.histogram import ScoreHistogram
+from chalicelib.domain.jobs import SegmentTask
 from chalicelib.observability import count, logger
-from chalicelib.persistence import fan_scan, job_runs, writes
+from chalicelib.persistence import job_runs, writes
 from chalicelib.persistence.transaction import outside_request_budget
-from chalicelib.services import fan_update, idempotent, lifecycle_update, points_expiry, tier_recalculation
+from chalicelib.services import idempotent, job_worker, lifecycle_update, points_expiry, tier_recalculation
 from chalicelib.services.idempotent import IdempotentRequest, Outcome, Render
-from chalicelib.services.job_spec import Context, Counts, Job, Measure
+from chalicelib.services.job_spec import Job
 from chalicelib.settings import get_settings
 
-LEASE = timedelta(minutes=30)  # a run's lock outlives a crashed run by at most this long
-PAGE = 100
+LEASE = timedelta(minutes=30)  # a run's lock outlives a crashed or stalled run by at most this long
 
 REGISTRY: dict[str, Job] = {
     spec.name: spec for spec in (tier_recalculation.JOB, lifecycle_update.JOB, points_expiry.JOB)
@@ -56,7 +56,7 @@ def start(name: str, run_id: str, trigger: jobs.Trigger, now: datetime) -> jobs.
 def _start(name: str, run_id: str, trigger: jobs.Trigger, now: datetime) -> tuple[jobs.JobRun, bool]:
     """The run, and whether this call started it (False: it existed)."""
     spec = job(name)
-    run = jobs.JobRun(spec.name, run_id, "running", now, spec.segments, trigger)
+    run = jobs.JobRun(spec.name, run_id, "running", now, get_settings().job_segments, trigger)
     try:
         job_runs.start(run, LEASE)
     except job_runs.RunExists as existing:
@@ -74,90 +74,77 @@ def run(name: str, run_id: str) -> jobs.JobRun:
     return found
 
 
-APPLY, MEASURE = "apply", "measure"
-
-
-def work(run: jobs.JobRun, number: int, context: Context | None) -> None:
-    """Work one segment from its checkpoint to its end; the last segment to finish finishes the run."""
-    spec = job(run.job)
-
-    def apply(found: fans.Fan) -> Counts:
-        added = fan_update.update(
-            found.fan_id, lambda f: spec.decide(f, run.started_at, context), known=found, known_fresh=True
-        )
-        return {"fans": 1, **added}
-
-    if _sweep(run, APPLY, number, apply):
-        _finish_if_complete(run)
-
-
-def _measured(run: jobs.JobRun, measure: Measure) -> Context:
-    """The run's first phase: every fan's score into partial histograms, merged into the run's context, once."""
-    stored = job_runs.run(run.job, run.run_id)
-    if stored is not None and stored.context is not None:
-        return stored.context
-    for number in range(run.segments):
-        _sweep(run, MEASURE, number, lambda found: {str(measure.score(found, run.started_at)): 1})
-    partials = [
-        ScoreHistogram.from_counts({int(k): v for k, v in seg.counts.items()})
-        for seg in job_runs.segments(run.job, run.run_id, MEASURE)
-    ]
-    return job_runs.keep_context(run.job, run.run_id, measure.prepare(ScoreHistogram.merge(partials)))
-
-
-def _sweep(run: jobs.JobRun, phase: str, number: int, each: Callable[[fans.Fan], Counts]) -> bool:
-    """Scan one segment from its checkpoint, adding up what `each` returns; True if this call completed it."""
-    segment = job_runs.segment(run.job, run.run_id, phase, number)
-    if segment.done:
-        return False
-    while True:
-        stored, cursor = fan_scan.page(number, run.segments, segment.cursor, PAGE)
-        counts = dict(segment.counts)
-        for found in stored:
-            counts = jobs.add_counts(counts, each(fan_update.current(found.base.fan_id, found)))
-        segment = jobs.Segment(number, cursor, counts)
-        if cursor is None:
-            return job_runs.complete_segment(run.job, run.run_id, phase, segment, counted=phase == APPLY)
-        job_runs.checkpoint(run.job, run.run_id, phase, segment)
-
-
-def _summary(job_name: str, run_id: str) -> dict[str, int]:
-    summary: dict[str, int] = {}
-    for segment in job_runs.segments(job_name, run_id, APPLY):
-        summary = jobs.add_counts(summary, segment.counts)
-    return summary
-
-
-def _finish_if_complete(started: jobs.JobRun) -> None:
-    current = job_runs.run(started.job, started.run_id)
-    if current is None or current.finished or current.segments_done < current.segments:
-        return
-    done = replace(current, status="succeeded", summary=_summary(started.job, started.run_id))
-    if job_runs.finish(done, clock.now()):
-        count("JobRunsSucceeded", job=started.job)
-        logger.info("job run finished", extra={"job": started.job, "run_id": started.run_id, "summary": done.summary})
-
-
 def run_in_process(started: jobs.JobRun) -> jobs.JobRun:
-    """Work every unfinished segment here, in order: the local stack's and the tests' fan-out.
+    """Work every unfinished segment here, in order, through the deployed worker: the local stack's and tests' fan-out.
 
-    A run is not bound by the budget of the request that started it; each call keeps its own retries.
+    What a worker hands on (the apply phase, a continuation) joins the same line. A run is not bound
+    by the budget of the request that started it; each call keeps its own retries.
     """
     spec = job(started.job)
     with outside_request_budget():
-        context = _measured(started, spec.measure) if spec.measure is not None else None
-        for number in range(started.segments):
-            work(started, number, context)
-        _finish_if_complete(started)  # a resumed run whose segments were all done before it stopped
+        line = deque(job_worker.pending(spec, run(started.job, started.run_id)))
+        while line:
+            job_worker.work(spec, line.popleft(), line.extend, lambda: math.inf)
+        job_worker.finish_if_complete(started)  # a resumed run whose segments were all done before it stopped
     return run(started.job, started.run_id)
 
 
+def work_message(body: str, receive_count: int, time_left: Callable[[], float]) -> None:
+    """One segment message, received by an SQS-triggered worker; raising returns it to the queue.
+
+    A message failing its last receive (it goes to the DLQ next) fails its run, visibly: the run's
+    GET shows the error, `JobRunsFailed` alarms, and the next tick retries a scheduled run.
+    """
+    task = SegmentTask.parse(body)
+    try:
+        job_worker.work(job(task.job), task, _enqueue, time_left)
+    except Exception as error:
+        where = {**asdict(task), "receive_count": receive_count}
+        if receive_count < get_settings().job_queue_max_receives:
+            logger.exception("job segment failed; SQS retries it", extra=where)
+        else:
+            _failed(task.job, task.run_id, error)
+        raise
+
+
+def _launch(found: jobs.JobRun) -> jobs.JobRun:
+    """Set a (re)started run going: onto the queue when there is one, else worked here; the run as it is now."""
+    queue_url = get_settings().job_queue_url
+    if queue_url is None:
+        return run_in_process(found)
+    current = run(found.job, found.run_id)
+    tasks = job_worker.pending(job(found.job), current)
+    if not tasks:
+        job_worker.finish_if_complete(current)  # every segment was done before the run stopped
+        return run(found.job, found.run_id)
+    _enqueue(tasks)
+    logger.info("job run enqueued", extra={"job": found.job, "run_id": found.run_id, "messages": len(tasks)})
+    return current
+
+
+def _enqueue(tasks: Sequence[SegmentTask]) -> None:
+    from chalicelib.messaging import segment_queue  # only a queue-mode run loads the SQS client
+
+    queue_url = get_settings().job_queue_url
+    if queue_url is None:
+        raise RuntimeError("a worker handed segments on without a JOB_QUEUE_URL")
+    segment_queue.send(queue_url, [task.message() for task in tasks])
+
+
 def start_for_operator(name: str, request: IdempotentRequest, render: Render[jobs.JobRun], now: datetime) -> Outcome:
-    """An operator's run now: named by their key, worked here, answered 202 and kept under the key."""
+    """An operator's run now: named by their key, set going, answered 202 and kept under the key.
+
+    In-process the answer is the finished run; with the queue it is `running`, and the run's GET
+    follows it. A run that raises is recorded `failed` with its error, and answered so.
+    """
 
     def operation() -> Outcome:
         started = start(name, operator_run_id(request.key), "operator", now)
-        done = run_in_process(started)
+        try:
+            done = _launch(started)
+        except Exception as error:
+            recorded = _failed(started.job, started.run_id, error)
+            done = recorded or replace(started, status="failed", error=_describe(error))
         status, body = render(done)
         writes.keep_answer(request.record(status, body, now), now)
         return Outcome(status, body)
@@ -206,9 +193,7 @@ def _scheduled(spec: Job, run_id: str, now: datetime) -> Ticked:
     try:
         return _start_and_work(spec, run_id, now)
     except Exception as error:
-        logger.exception("job run failed", extra={"job": spec.name, "run_id": run_id})
-        count("JobRunsFailed")
-        recorded = _record_failure(spec.name, run_id, _describe(error))
+        recorded = _failed(spec.name, run_id, error)
         return Ticked(spec.name, run_id, "failed", recorded.summary if recorded else {}, _describe(error))
 
 
@@ -225,7 +210,14 @@ def _start_and_work(spec: Job, run_id: str, now: datetime) -> Ticked:
         count("JobRunsRetried")
         previous = {"previous_status": found.status, "previous_error": found.error}
         logger.warning("scheduled run resumed", extra={**context, **previous})
-    return _ticked(run_in_process(found))
+    return _ticked(_launch(found))
+
+
+def _failed(name: str, run_id: str, error: Exception) -> jobs.JobRun | None:
+    """A run that raised: logged with its stack, counted for the alarm, and recorded failed (called while handling)."""
+    logger.exception("job run failed", extra={"job": name, "run_id": run_id})
+    count("JobRunsFailed")
+    return _record_failure(name, run_id, _describe(error))
 
 
 def _record_failure(name: str, run_id: str, error: str) -> jobs.JobRun | None:
@@ -234,7 +226,7 @@ def _record_failure(name: str, run_id: str, error: str) -> jobs.JobRun | None:
         current = job_runs.run(name, run_id)
         if current is None or current.finished:
             return current
-        failed = replace(current, status="failed", summary=_summary(name, run_id), error=error)
+        failed = replace(current, status="failed", summary=job_worker.summary(name, run_id), error=error)
         job_runs.finish(failed, clock.now())
         return failed
     except Exception:

@@ -11,8 +11,6 @@ from chalicelib.services import fan_update
 from chalicelib.services.job_spec import Context, Counts, Job
 from chalicelib.settings import get_settings
 
-SEGMENTS = 4  # in-process today; the deployed fan-out sizes this to its workers (docs/jobs.md)
-
 
 def assessed(fan: fans.Fan, at: datetime) -> lifecycle.Assessment:
     settings = get_settings()
@@ -41,4 +39,4 @@ def decide(fan: fans.Fan, at: datetime, context: Context | None = None) -> fan_u
     return fan_update.Decision(counts, fans.touch(fan, after, at))
 
 
-JOB = Job("update-lifecycle", SEGMENTS, decide, hour=0)  # daily from 00:00 community time, after the tiers
+JOB = Job("update-lifecycle", decide, hour=0)  # daily from 00:00 community time, after the tiers

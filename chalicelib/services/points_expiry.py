@@ -10,8 +10,6 @@ from chalicelib.services import fan_update
 from chalicelib.services.job_spec import Context, Counts, Job
 from chalicelib.settings import get_settings
 
-SEGMENTS = 4  # in-process today; the deployed fan-out sizes this to its workers (docs/jobs.md)
-
 
 def decide(fan: fans.Fan, at: datetime, context: Context | None = None) -> fan_update.Decision[Counts]:
     """Idempotent by the state: once a month has expired its bucket is gone, so a rerun writes nothing."""
@@ -25,4 +23,4 @@ def decide(fan: fans.Fan, at: datetime, context: Context | None = None) -> fan_u
     return fan_update.Decision(counts, change)
 
 
-JOB = Job("expire-points", SEGMENTS, decide, hour=1)  # daily from 01:00 community time
+JOB = Job("expire-points", decide, hour=1)  # daily from 01:00 community time

@@ -20,7 +20,6 @@ from chalicelib.services import fan_update
 from chalicelib.services.job_spec import Context, Counts, Job, Measure
 from chalicelib.settings import get_settings
 
-SEGMENTS = 4  # in-process today; the deployed fan-out sizes this to its workers (docs/jobs.md)
 RULES = ranking.TierRules()
 
 
@@ -50,4 +49,4 @@ def decide(fan: fans.Fan, at: datetime, context: Context | None) -> fan_update.D
     return fan_update.Decision(counts, fans.touch(fan, after, at))
 
 
-JOB = Job("recalculate-tiers", SEGMENTS, decide, hour=0, measure=Measure(score, cutoffs))  # daily from 00:00
+JOB = Job("recalculate-tiers", decide, hour=0, measure=Measure(score, cutoffs))  # daily from 00:00

@@ -105,7 +105,7 @@ def scheduled_ticks(api, clock, monkeypatch):
     def failing(fan, at, context=None):
         raise RuntimeError("tour")
 
-    broken = jobs.Job("tour-job", 2, failing, hour=0)
+    broken = jobs.Job("tour-job", failing, hour=0)
     monkeypatch.setitem(jobs.REGISTRY, broken.name, broken)
     clock.now = clock.now.replace(hour=17, minute=0) + timedelta(days=1)  # 01:00 in Shanghai
     statuses = {t["job"]: t["status"] for t in tick(api)}

@@ -107,7 +107,7 @@ def test_a_missed_hour_is_caught_up_by_the_next_tick(expiring, clock):
 def test_a_failing_job_does_not_stop_the_others_is_recorded_failed_and_retried_next_tick(
     expiring, clock, monkeypatch, counted, logged, capsys
 ):
-    broken = jobs.Job("broken-job", 2, failing, hour=0)  # due earlier, so it runs first
+    broken = jobs.Job("broken-job", failing, hour=0)  # due earlier, so it runs first
     monkeypatch.setitem(jobs.REGISTRY, broken.name, broken)
     clock.now = DUE
     capsys.readouterr()
