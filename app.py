@@ -12,9 +12,10 @@ gc.disable()
 
 import functools
 from dataclasses import asdict
+from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
-from chalice.app import AuthRequest, AuthResponse, CloudWatchEvent, ConvertToMiddleware, Rate, Response
+from chalice.app import AuthRequest, AuthResponse, CloudWatchEvent, ConvertToMiddleware, Rate, Response, SQSEvent
 
 from chalicelib import clock
 from chalicelib.api import presenters, schemas, webhook_intake
@@ -56,6 +57,7 @@ app.register_middleware(
     ConvertToMiddleware(logger.inject_lambda_context(correlation_id_path=correlation_paths.EVENT_BRIDGE)),
     "scheduled",
 )
+app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context), "sqs")
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics), "all")
 if tracing_enabled():
     app.register_middleware(ConvertToMiddleware(tracer().capture_handler), "all")
@@ -280,6 +282,22 @@ def run_due_jobs(event: CloudWatchEvent) -> list[dict[str, object]]:
     from chalicelib.services import jobs
 
     return [asdict(ticked) for ticked in jobs.tick(clock.now())]
+
+
+JOB_SEGMENTS_QUEUE = "fan-engagement-dev-job-segments"  # infra/resources.json's JobSegmentsQueue
+JOB_WORKERS = 32  # at most this many at once: the table's read rate, not Lambda, bounds a run (docs/jobs.md)
+
+
+# One message a batch: a run's 32 segments go to 32 workers, not five to a worker one after another.
+
+
+@app.on_sqs_message(queue=JOB_SEGMENTS_QUEUE, batch_size=1, maximum_concurrency=JOB_WORKERS)
+def work_job_segments(event: SQSEvent) -> dict[str, Any]:
+    """A job run's segments, one a message; a failed message alone goes back to the queue (partial batch response)."""
+    from chalicelib.messaging import segment_queue
+    from chalicelib.services import jobs
+
+    return dict(segment_queue.work_batch(event.to_dict(), event.context, jobs.work_message))
 
 
 # The objects of initialisation go to the permanent generation: later collections skip them, and

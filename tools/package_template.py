@@ -1,7 +1,7 @@
 """Build the deployable SAM template: `python -m tools.package_template OUTDIR` writes OUTDIR/sam.json.
 
 Chalice generates the functions, roles and API; `infra/resources.json` adds what it does not
-declare (tables, gateway responses, log groups, alarms) through `--merge-template`. Chalice's
+declare (tables, queues, gateway responses, log groups, alarms) through `--merge-template`. Chalice's
 merge is a plain deep merge, so a key there that extends a Chalice resource which no longer
 exists would silently become a resource without a type: this module refuses such output.
 
@@ -70,6 +70,18 @@ def untyped_resources(template: dict[str, object]) -> list[str]:
     if not isinstance(resources, dict):
         return ["<Resources missing>"]
     return sorted(name for name, body in resources.items() if not isinstance(body, dict) or "Type" not in body)
+
+
+def untyped_events(template: dict[str, Any]) -> list[str]:
+    """`function.event` names of function events the merge created without a `Type`: events Chalice renamed."""
+    resources = template.get("Resources", {})
+    return sorted(
+        f"{name}.{event}"
+        for name, body in resources.items()
+        if isinstance(body, dict)
+        for event, spec in (body.get("Properties", {}).get("Events") or {}).items()
+        if not isinstance(spec, dict) or "Type" not in spec
+    )
 
 
 def runtimes(template: dict[str, Any]) -> set[str]:
@@ -152,10 +164,10 @@ def build(outdir: Path) -> Path:
     if not sam.is_file():
         raise PackagingError(f"chalice package succeeded but wrote no {sam}")
     template = json.loads(sam.read_text())
-    broken = untyped_resources(template)
+    broken = untyped_resources(template) + untyped_events(template)
     if broken:
         raise PackagingError(
-            f"{MERGE_TEMPLATE} extends resources that Chalice did not generate: {', '.join(broken)}; "
+            f"{MERGE_TEMPLATE} extends resources or function events that Chalice did not generate: {', '.join(broken)}; "
             "update their logical ids to match Chalice's output"
         )
     found = runtimes(template)
