@@ -56,7 +56,7 @@ import pytest  # noqa: E402
 from chalice.test import Client  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
-from tests.support import Api, Clock  # noqa: E402
+from tests.support import Api, Clock, JobQueue  # noqa: E402
 
 
 @pytest.fixture
@@ -95,3 +95,28 @@ def api(aws: None, clock: Clock) -> Iterator[Api]:
             yield Api(client)
     finally:
         os.environ = environ  # noqa: B003  (puts back the real mapping chalice swapped out)
+
+
+@pytest.fixture
+def job_queue(aws: None) -> Iterator[JobQueue]:
+    """Queue mode: the job-segment queue and its DLQ as infra/resources.json declares them, and JOB_QUEUE_URL set."""
+    import boto3
+
+    from chalicelib.settings import get_settings
+
+    resources = json.loads((Path(__file__).resolve().parents[1] / "infra" / "resources.json").read_text())["Resources"]
+    queue, dead = resources["JobSegmentsQueue"]["Properties"], resources["JobSegmentsDeadLetterQueue"]["Properties"]
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    dead_url = sqs.create_queue(QueueName=dead["QueueName"])["QueueUrl"]
+    dead_arn = sqs.get_queue_attributes(QueueUrl=dead_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    redrive = {"deadLetterTargetArn": dead_arn, "maxReceiveCount": queue["RedrivePolicy"]["maxReceiveCount"]}
+    attributes = {"VisibilityTimeout": str(queue["VisibilityTimeout"]), "RedrivePolicy": json.dumps(redrive)}
+    url = sqs.create_queue(QueueName=queue["QueueName"], Attributes=attributes)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    os.environ["JOB_QUEUE_URL"] = url
+    get_settings.cache_clear()
+    try:
+        yield JobQueue(sqs, url, dead_url, arn)
+    finally:
+        os.environ.pop("JOB_QUEUE_URL", None)
+        get_settings.cache_clear()

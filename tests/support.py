@@ -203,3 +203,89 @@ def tick(api: Api, event_id: str = "tick-1") -> list[dict[str, Any]]:
     """Invoke the scheduled Lambda (`run_due_jobs`) as EventBridge would; its answer is the tick's summary."""
     ticked: list[dict[str, Any]] = api.client.lambda_.invoke("run_due_jobs", scheduled_event(api, event_id)).payload
     return ticked
+
+
+class JobQueue:
+    """The job-segment queue on moto, and Lambda's SQS event source for it: receive, invoke the worker, delete.
+
+    Attributes come from infra/resources.json (visibility timeout, redrive to the DLQ after
+    maxReceiveCount), so a message failing every receive ends in the DLQ as deployed. A message the
+    worker reports failed is made visible again at once, as if its visibility timeout had passed.
+    """
+
+    WORKER = "work_job_segments"
+
+    def __init__(self, sqs: Any, url: str, dead_letter_url: str, arn: str) -> None:
+        self.sqs, self.url, self.dead_letter_url, self.arn = sqs, url, dead_letter_url, arn
+
+    def depth(self, url: str | None = None) -> int:
+        names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+        found = self.sqs.get_queue_attributes(QueueUrl=url or self.url, AttributeNames=names)["Attributes"]
+        return sum(int(found[name]) for name in names)
+
+    def dead(self) -> int:
+        return self.depth(self.dead_letter_url)
+
+    def receive(self, count: int = 1) -> list[dict[str, Any]]:
+        received: list[dict[str, Any]] = self.sqs.receive_message(
+            QueueUrl=self.url, MaxNumberOfMessages=count, VisibilityTimeout=0, AttributeNames=["All"]
+        ).get("Messages", [])
+        return received
+
+    def send(self, *bodies: str) -> None:
+        for body in bodies:
+            self.sqs.send_message(QueueUrl=self.url, MessageBody=body)
+
+    def hide(self, message: dict[str, Any], seconds: int) -> None:
+        """Keep a received message in flight, as SQS does until its visibility timeout passes."""
+        handle = message["ReceiptHandle"]
+        self.sqs.change_message_visibility(QueueUrl=self.url, ReceiptHandle=handle, VisibilityTimeout=seconds)
+
+    def invoke(self, api: Api, *bodies: str) -> set[str]:
+        """The worker given these bodies as first receives of messages the queue does not hold; the failed ids."""
+        first = {"ApproximateReceiveCount": "1", "SentTimestamp": "0"}
+        messages = [
+            {"MessageId": f"copy-{n}", "ReceiptHandle": f"copy-{n}", "Body": body, "MD5OfBody": "", "Attributes": first}
+            for n, body in enumerate(bodies)
+        ]
+        answer = api.client.lambda_.invoke(self.WORKER, self.event(messages)).payload
+        return {item["itemIdentifier"] for item in answer["batchItemFailures"]}
+
+    def event(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
+        """The event Lambda's SQS event source gives the worker for these messages."""
+        return {
+            "Records": [
+                {
+                    "messageId": m["MessageId"],
+                    "receiptHandle": m["ReceiptHandle"],
+                    "body": m["Body"],
+                    "attributes": m["Attributes"],
+                    "messageAttributes": {},
+                    "md5OfBody": m["MD5OfBody"],
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": self.arn,
+                    "awsRegion": "us-east-1",
+                }
+                for m in messages
+            ]
+        }
+
+    def deliver(self, api: Api, messages: list[dict[str, Any]]) -> set[str]:
+        """One worker invocation with these messages; deletes the ones it did not report failed, returns those."""
+        answer = api.client.lambda_.invoke(self.WORKER, self.event(messages)).payload
+        failed = {item["itemIdentifier"] for item in answer["batchItemFailures"]}
+        for m in messages:
+            if m["MessageId"] not in failed:
+                self.sqs.delete_message(QueueUrl=self.url, ReceiptHandle=m["ReceiptHandle"])
+        return failed
+
+    def drain(self, api: Api, batch: int = 1, limit: int = 1000) -> list[str]:
+        """Deliver until the queue is empty (failures retried until the DLQ takes them); the bodies delivered."""
+        delivered: list[str] = []
+        for _ in range(limit):
+            messages = self.receive(batch)
+            if not messages:
+                return delivered
+            delivered += [m["Body"] for m in messages]
+            self.deliver(api, messages)
+        raise AssertionError(f"the job queue was not empty after {limit} deliveries")

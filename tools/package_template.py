@@ -167,7 +167,7 @@ def build(outdir: Path) -> Path:
     broken = untyped_resources(template) + untyped_events(template)
     if broken:
         raise PackagingError(
-            f"{MERGE_TEMPLATE} extends resources or function events that Chalice did not generate: {', '.join(broken)}; "
+            f"{MERGE_TEMPLATE} extends resources or events that Chalice did not generate: {', '.join(broken)}; "
             "update their logical ids to match Chalice's output"
         )
     found = runtimes(template)

@@ -64,11 +64,11 @@ def work_batch(event: dict[str, Any], context: Any, handle: Handle) -> PartialIt
     def time_left() -> float:
         return float(context.get_remaining_time_in_millis()) / 1000
 
-    def record(message: SQSRecord) -> None:
-        handle(message.body, int(message.attributes.approximate_receive_count), time_left)
+    def each(record: SQSRecord) -> None:  # Powertools passes it as `record=`
+        handle(record.body, int(record.attributes.approximate_receive_count), time_left)
 
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    return process_partial_response(event=event, record_handler=record, processor=processor, context=context)
+    return process_partial_response(event=event, record_handler=each, processor=processor, context=context)
 
 
 def register_hook(event_name: str, handler: Callable[..., Any]) -> None:

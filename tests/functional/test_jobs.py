@@ -87,6 +87,30 @@ def test_a_duplicated_scheduled_start_joins_the_finished_run(aged, clock):
     assert duplicate == done and jobs.run_in_process(duplicate) == done
 
 
+def failing(fan, at, context=None):
+    raise RuntimeError("the decision broke")
+
+
+def test_an_operator_run_that_raises_is_recorded_failed_answered_so_and_lets_its_lock_go(aged, monkeypatch):
+    counted = []
+    real = jobs.count
+    monkeypatch.setattr(jobs, "count", lambda name, value=1, **dims: (counted.append(name), real(name, value, **dims)))
+    monkeypatch.setitem(jobs.REGISTRY, "expire-points", replace(points_expiry.JOB, decide=failing))
+    response = start(aged)
+    assert response.status_code == 202, response.body
+    body = payload(response)
+    assert body["status"] == "failed"
+    run = payload(aged.call("GET", f"/v1/admin/jobs/expire-points/runs/{body['run_id']}", who="ops", admin=True))
+    assert (run["status"], run["error"]) == ("failed", "RuntimeError: the decision broke")
+    assert run["finished_at"] is not None and counted == ["JobRunsFailed"]
+    assert [balance(aged, f) for f in ("fan-a", "fan-b", "fan-c")] == [20, 5, 10]  # nothing expired
+    replay = start(aged)
+    assert replay.body == response.body and replay.headers["Idempotent-Replayed"] == "true"
+    monkeypatch.setitem(jobs.REGISTRY, "expire-points", points_expiry.JOB)
+    again = payload(start(aged, key="run-2"))  # not 409: the failed run released the job's lock
+    assert again["status"] == "succeeded" and again["run_id"] != body["run_id"]
+
+
 @pytest.mark.parametrize(
     ("method", "path", "status", "code"),
     [

@@ -51,6 +51,13 @@ def test_settings_defaults_and_rules_as_data():
     assert settings.community_time_zone == "UTC"
     assert settings.checkin_rules.points_for(3) == 7
     assert settings.table_name("fans") == "fan-engagement-dev-fans"
+    assert (settings.job_segments, settings.job_queue_url, settings.job_queue_max_receives) == (32, None, 3)
+
+
+def test_a_job_queue_url_is_queue_mode_and_an_empty_one_is_not():
+    url = "https://sqs.us-east-1.amazonaws.com/123456789012/q"
+    assert load_settings({"JOB_QUEUE_URL": url}).job_queue_url == url
+    assert load_settings({"JOB_QUEUE_URL": ""}).job_queue_url is None
 
 
 @pytest.mark.parametrize(
@@ -61,6 +68,8 @@ def test_settings_defaults_and_rules_as_data():
         {"CHECKIN_STREAK_BONUSES": "[{}]"},
         {"CHECKIN_STREAK_BONUSES": '[{"every": 0, "points": 5}]'},
         {"IDEMPOTENCY_TTL_HOURS": "12"},
+        {"JOB_SEGMENTS": "0"},
+        {"JOB_QUEUE_MAX_RECEIVES": "0"},
     ],
 )
 def test_bad_settings_fail_at_start(env):
