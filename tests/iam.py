@@ -1,9 +1,10 @@
-"""The Lambda's IAM policy and the DynamoDB calls the app makes, as (IAM action, resource) pairs.
+"""The Lambdas' IAM policies and the AWS calls the app makes, as (IAM action, resource) pairs per function.
 
-Calls are recorded with a `provide-client-params.dynamodb.*` hook on the app's own clients, which
-sees each request's parameters as PynamoDB built them; a transaction is authorised per item action
-(PutItem, UpdateItem, DeleteItem, ConditionCheckItem, GetItem), a Query or Scan on an index on the
-index's ARN.
+Calls are recorded with `provide-client-params.*` hooks on the app's own clients (DynamoDB and
+the job-segment queue), which see each request's parameters as the app built them; a transaction
+is authorised per item action (PutItem, UpdateItem, DeleteItem, ConditionCheckItem, GetItem), a
+Query or Scan on an index on the index's ARN, an SQS batch call by its single-message action.
+Each function has the policy file .chalice/config.json gives it (the stage's, or its own).
 """
 
 from __future__ import annotations
@@ -17,13 +18,15 @@ from typing import Any
 
 import botocore.session
 
+from chalicelib.messaging import segment_queue
 from chalicelib.persistence.connection import register_hook, unregister_hook
 from chalicelib.persistence.models import ALL_MODELS
 from chalicelib.settings import get_settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
-POLICY: dict[str, Any] = json.loads((ROOT / ".chalice" / "policy-dev.json").read_text())
-DEV = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]["dev"]
+CONFIG = json.loads((ROOT / ".chalice" / "config.json").read_text())
+DEV = CONFIG["stages"]["dev"]
+TEMPLATE = json.loads((ROOT / "infra" / "resources.json").read_text())
 DEPLOYED = load_settings({"TABLE_PREFIX": DEV["environment_variables"]["TABLE_PREFIX"]})
 ACCOUNT_ARN = "arn:aws:{service}:us-east-1:123456789012:{resource}"
 TRANSACT_ACTIONS = {
@@ -37,24 +40,51 @@ DYNAMODB_ACTIONS = frozenset(
     f"dynamodb:{op}"
     for op in [*botocore.session.get_session().get_service_model("dynamodb").operation_names, "ConditionCheckItem"]
 )
+SQS_BATCHES = {"SendMessageBatch": "SendMessage", "DeleteMessageBatch": "DeleteMessage"}
+SQS_BATCHES["ChangeMessageVisibilityBatch"] = "ChangeMessageVisibility"
+SQS_ACTIONS = frozenset(
+    f"sqs:{SQS_BATCHES.get(op, op)}" for op in botocore.session.get_session().get_service_model("sqs").operation_names
+)
+# What Lambda's SQS event source does with the function's role (not calls of the app): poll, delete, read attributes.
+EVENT_SOURCE_ACTIONS = frozenset({"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"})
+WORKER = "work_job_segments"  # the SQS-triggered function; every other call is the API's or the tick's
+QUEUES = [r["Properties"]["QueueName"] for r in TEMPLATE["Resources"].values() if r.get("Type") == "AWS::SQS::Queue"]
 
 
 def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def allows(action: str, arn: str) -> bool:
-    """Whether some Allow statement grants `action` on the concrete `arn` (IAM wildcard matching)."""
+def policy_file(function: str | None = None) -> str:
+    """The policy file of a Chalice function (by handler name): its own if it has one, else the stage's."""
+    own = DEV.get("lambda_functions", {}).get(function or "", {}).get("iam_policy_file")
+    return str(own or DEV["iam_policy_file"])
+
+
+def policy(function: str | None = None) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads((ROOT / ".chalice" / policy_file(function)).read_text())
+    return document
+
+
+POLICY = policy()
+
+
+def allows(action: str, arn: str, document: dict[str, Any] = POLICY) -> bool:
+    """Whether some Allow statement of the policy grants `action` on the concrete `arn` (IAM wildcard matching)."""
     return any(
         s["Effect"] == "Allow"
         and any(fnmatchcase(action.lower(), a.lower()) for a in as_list(s["Action"]))
         and any(fnmatchcase(arn, r) for r in as_list(s["Resource"]))
-        for s in POLICY["Statement"]
+        for s in document["Statement"]
     )
 
 
 def table_arn(name: str) -> str:
     return ACCOUNT_ARN.format(service="dynamodb", resource=f"table/{name}")
+
+
+def queue_arn(name: str) -> str:
+    return ACCOUNT_ARN.format(service="sqs", resource=name)
 
 
 def deployed_arn(table_name: str, index: str | None = None) -> str:
@@ -66,18 +96,19 @@ def deployed_arn(table_name: str, index: str | None = None) -> str:
 
 
 def resources() -> list[str]:
-    """Every table and index ARN of the deployed stack."""
+    """Every table, index and queue ARN of the deployed stack (tests name their queues as deployed)."""
     found = []
     for model in ALL_MODELS:
         name = model.Meta.table_name
         found.append(deployed_arn(name))
         found += [deployed_arn(name, index["index_name"]) for index in model._get_schema()["global_secondary_indexes"]]
-    return found
+    return found + [queue_arn(name) for name in QUEUES]
 
 
-def granted() -> dict[str, set[str]]:
-    """Resource ARN -> the DynamoDB actions the policy grants on it."""
-    return {arn: {a for a in DYNAMODB_ACTIONS if allows(a, arn)} for arn in resources()}
+def granted(function: str | None = None) -> dict[str, set[str]]:
+    """Resource ARN -> the DynamoDB and SQS actions the function's policy grants on it."""
+    document = policy(function)
+    return {arn: {a for a in DYNAMODB_ACTIONS | SQS_ACTIONS if allows(a, arn, document)} for arn in resources()}
 
 
 def authorised_as(operation: str, params: dict[str, Any]) -> list[tuple[str, str]]:
@@ -95,17 +126,35 @@ def authorised_as(operation: str, params: dict[str, Any]) -> list[tuple[str, str
 
 
 class Calls:
-    """The (IAM action, ARN) pairs of every DynamoDB request the app's clients make while recording."""
+    """The (IAM action, ARN) pairs of every request the app's clients make while recording, by function."""
 
     def __init__(self) -> None:
-        self.pairs: set[tuple[str, str]] = set()
+        self.function: str | None = None  # None: the API's or the tick's (one policy)
+        self.made: dict[str | None, set[tuple[str, str]]] = {}
 
-    def __call__(self, params: dict[str, Any], model: Any, **_: Any) -> None:
-        self.pairs.update(authorised_as(model.name, params))
+    @property
+    def pairs(self) -> set[tuple[str, str]]:
+        return set().union(*self.made.values())
 
-    def by_resource(self) -> dict[str, set[str]]:
+    def dynamodb(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+        self.made.setdefault(self.function, set()).update(authorised_as(model.name, params))
+
+    def sqs(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+        queue = queue_arn(params["QueueUrl"].rsplit("/", 1)[1])
+        self.made.setdefault(self.function, set()).add((f"sqs:{SQS_BATCHES.get(model.name, model.name)}", queue))
+
+    @contextmanager
+    def acting_as(self, function: str) -> Iterator[None]:
+        """Calls made inside are the named function's (it has its own role)."""
+        outer, self.function = self.function, function
+        try:
+            yield
+        finally:
+            self.function = outer
+
+    def by_resource(self, function: str | None = None) -> dict[str, set[str]]:
         found: dict[str, set[str]] = {arn: set() for arn in resources()}
-        for action, arn in self.pairs:
+        for action, arn in self.made.get(function, set()):
             found.setdefault(arn, set()).add(action)
         return found
 
@@ -113,8 +162,10 @@ class Calls:
 @contextmanager
 def recording() -> Iterator[Calls]:
     calls = Calls()
-    register_hook("provide-client-params.dynamodb.*", calls)
+    register_hook("provide-client-params.dynamodb.*", calls.dynamodb)
+    segment_queue.register_hook("provide-client-params.sqs.*", calls.sqs)
     try:
         yield calls
     finally:
-        unregister_hook("provide-client-params.dynamodb.*", calls)
+        unregister_hook("provide-client-params.dynamodb.*", calls.dynamodb)
+        segment_queue.unregister_hook("provide-client-params.sqs.*", calls.sqs)

@@ -1,9 +1,11 @@
-"""The Lambda policy grants exactly the DynamoDB actions the app makes, per table and index (least privilege).
+"""Each Lambda's policy grants exactly the DynamoDB and SQS actions it makes, per table, index and queue.
 
 The actions are not listed by hand: a tour drives every route and every webhook type, with warm and
-cold caches, through the HTTP API while a hook records each DynamoDB request's (IAM action, table).
-The tour must reach every live route, so a new route joins it or this test fails; it also invokes the
-scheduled Lambda (`run_due_jobs`), which shares the policy, through a failed run, its retry and a join.
+cold caches, through the HTTP API while hooks record each request's (IAM action, resource). The tour
+must reach every live route, so a new route joins it or this test fails. It runs as deployed, in
+queue mode: the scheduled Lambda (`run_due_jobs`, sharing the API's policy) and the operator route
+enqueue runs, and the segment worker (`work_job_segments`, its own role) is invoked by the queue
+through a failed run, its DLQ, its retry and a join; its calls are checked against its own policy.
 """
 
 from dataclasses import replace
@@ -13,7 +15,10 @@ import pytest
 from chalice.local import RouteMatcher
 
 import app as application
+from chalicelib.domain.days import local_day
+from chalicelib.domain.jobs import scheduled_run_id
 from chalicelib.domain.platform_events import DATA_TYPES
+from chalicelib.messaging import segment_queue
 from chalicelib.services import caches, jobs, points_expiry
 from tests import iam
 from tests.support import deliver, payload, reward_body, tick
@@ -60,7 +65,13 @@ class Calls:
         return ok(self.api.call(method, path, **kwargs), *statuses)
 
 
-def operator_and_fan_routes(api, cold):
+def work(api, calls, job_queue):
+    """The queued segments, worked by the SQS-triggered Lambda (recorded as its calls)."""
+    with calls.acting_as(iam.WORKER):
+        job_queue.drain(api)
+
+
+def operator_and_fan_routes(api, cold, calls, job_queue):
     call, run = Calls(api, cold), "cold" if cold else "warm"
     fan, pin, ops = f"fan-{run}", f"pin-{run}", {"who": "ops", "admin": True}
     call("PUT", f"/v1/admin/rewards/{pin}", 201, body=reward_body(cost=1), **ops)
@@ -85,6 +96,8 @@ def operator_and_fan_routes(api, cold):
     call("GET", f"/v1/admin/jobs/expire-points/runs/{run_id}", **ops)
     call("POST", "/v1/admin/jobs/recalculate-tiers", 202, key=f"t-{run}", **ops)
     call("POST", "/v1/admin/jobs/update-lifecycle", 202, key=f"l-{run}", **ops)
+    work(api, calls, job_queue)
+    assert call("GET", f"/v1/admin/jobs/expire-points/runs/{run_id}", **ops)["status"] == "succeeded"
     call("GET", "/v1/admin/segments", **ops)
     call("GET", "/v1/openapi.json")
     call("GET", "/v1/health")
@@ -100,34 +113,59 @@ def undo_deferred_like(api, clock):
         clock.now += timedelta(minutes=1)
 
 
-def scheduled_ticks(api, clock, monkeypatch):
-    """The hourly Lambda: the day's runs started and worked, one failing and recorded, retried, then joined."""
+def scheduled_ticks(api, clock, monkeypatch, calls, job_queue):
+    """The hourly Lambda enqueues the day's runs; one fails every receive into the DLQ, is retried, then joined."""
+
     def failing(fan, at, context=None):
         raise RuntimeError("tour")
 
     broken = jobs.Job("tour-job", failing, hour=0)
     monkeypatch.setitem(jobs.REGISTRY, broken.name, broken)
     clock.now = clock.now.replace(hour=17, minute=0) + timedelta(days=1)  # 01:00 in Shanghai
-    statuses = {t["job"]: t["status"] for t in tick(api)}
-    assert statuses.pop("tour-job") == "failed" and set(statuses.values()) == {"succeeded"}
+    assert {t["status"] for t in tick(api)} == {"running"}
+    work(api, calls, job_queue)
+    runs = {name: jobs.run(name, scheduled_run_id(local_day(clock.now, "Asia/Shanghai"))) for name in jobs.REGISTRY}
+    assert runs.pop("tour-job").status == "failed" and {r.status for r in runs.values()} == {"succeeded"}
+    assert job_queue.dead() >= 1
     monkeypatch.setitem(jobs.REGISTRY, broken.name, replace(broken, decide=points_expiry.decide))
-    for _ in range(2):
-        clock.now += timedelta(hours=1)
-        assert {t["status"] for t in tick(api)} == {"succeeded"}
+    clock.now += timedelta(hours=1)
+    assert {t["status"] for t in tick(api)} == {"succeeded", "running"}
+    work(api, calls, job_queue)
+    clock.now += timedelta(hours=1)
+    assert {t["status"] for t in tick(api)} == {"succeeded"}
 
 
-def test_policy_grants_exactly_the_dynamodb_actions_the_app_makes(api, clock, routes_reached, monkeypatch):
+def expiry_and_a_refused_run(api, clock, calls, job_queue, monkeypatch):
+    """The workers expire a year's points (ledger entries); a run the queue refuses is recorded failed."""
+    clock.now += timedelta(days=400)
+    ops = {"who": "ops", "admin": True}
+    run_id = ok(api.call("POST", "/v1/admin/jobs/expire-points", key="expire-late", **ops))["run_id"]
+    work(api, calls, job_queue)
+    assert ok(api.call("GET", f"/v1/admin/jobs/expire-points/runs/{run_id}", **ops))["summary"]["expired"] > 0
+
+    def refused(queue_url, bodies):
+        raise segment_queue.NotSent("tour")
+
+    monkeypatch.setattr(segment_queue, "send", refused)
+    assert ok(api.call("POST", "/v1/admin/jobs/update-lifecycle", key="refused", **ops))["status"] == "failed"
+
+
+def test_each_policy_grants_exactly_the_actions_its_function_makes(api, clock, routes_reached, monkeypatch, job_queue):
     with iam.recording() as calls:
         samples(api, clock, cold=False)
         clock.now += timedelta(days=1)
         samples(api, clock, cold=True)
         for cold in (False, True):
-            operator_and_fan_routes(api, cold)
+            operator_and_fan_routes(api, cold, calls, job_queue)
         undo_deferred_like(api, clock)
         ok(api.call("DELETE", "/v1/admin/links/tiktok/tt-alice", who="ops", admin=True))
-        scheduled_ticks(api, clock, monkeypatch)
+        scheduled_ticks(api, clock, monkeypatch, calls, job_queue)
+        expiry_and_a_refused_run(api, clock, calls, job_queue, monkeypatch)
     assert routes_reached == set(application.app.routes), "extend the tour to the new routes"
-    assert calls.by_resource() == iam.granted()
+    assert calls.by_resource() == iam.granted(), "the API's and the tick's policy, .chalice/policy-dev.json"
+    worker = calls.by_resource(iam.WORKER)
+    worker[iam.queue_arn(application.JOB_SEGMENTS_QUEUE)] |= iam.EVENT_SOURCE_ACTIONS
+    assert worker == iam.granted(iam.WORKER), f"the worker's policy, .chalice/{iam.policy_file(iam.WORKER)}"
 
 
 def test_the_recorder_sees_transaction_items_and_index_queries(api):

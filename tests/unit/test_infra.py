@@ -1,4 +1,4 @@
-"""The deployed infrastructure agrees with the code: tables with the models, IAM with the tables.
+"""The deployed infrastructure agrees with the code: tables with the models, IAM with the tables and queues.
 
 Tests run with TABLE_PREFIX=test, so deployed names are recomputed with the dev stage's prefix
 from .chalice/config.json rather than read from the models.
@@ -18,6 +18,7 @@ from pynamodb.models import Model
 
 from chalicelib.api.problems import PROBLEM_JSON, PROBLEM_TYPE_BASE
 from chalicelib.persistence.models import ALL_MODELS
+from chalicelib.services import job_worker
 from chalicelib.settings import get_settings, load_settings
 from tests import iam
 from tests.iam import allows
@@ -30,7 +31,10 @@ CONFIG: dict[str, Any] = json.loads((ROOT / ".chalice" / "config.json").read_tex
 DEV = CONFIG["stages"]["dev"]
 DEPLOYED = load_settings({"TABLE_PREFIX": DEV["environment_variables"]["TABLE_PREFIX"]})
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
-FUNCTIONS = ("APIHandler", "JwtAuth", "RunDueJobs")  # Chalice's logical ids for the app's Lambdas
+# Chalice's logical ids for the app's Lambdas, and their handler names (.chalice/config.json's lambda_functions)
+FUNCTIONS = {"APIHandler": "api_handler", "JwtAuth": "jwt_auth", "RunDueJobs": "run_due_jobs"}
+FUNCTIONS["WorkJobSegments"] = "work_job_segments"
+POLICIES = {iam.policy_file(handler): iam.policy(handler) for handler in FUNCTIONS.values()}
 TABLES: dict[str, dict[str, Any]] = {
     r["Properties"]["TableName"]: r for r in RESOURCES.values() if r.get("Type") == "AWS::DynamoDB::Table"
 }
@@ -127,12 +131,19 @@ def test_tables_are_on_demand_encrypted_recoverable_and_retained(name):
 # --- IAM --------------------------------------------------------------------------------------
 
 
-def dynamodb_statements() -> list[dict[str, Any]]:
+def statements(service: str) -> list[dict[str, Any]]:
     return [
         s
-        for s in POLICY["Statement"]
-        if any(a == "*" or a.lower().startswith("dynamodb:") for a in as_list(s.get("Action", [])))
+        for document in POLICIES.values()
+        for s in document["Statement"]
+        if any(a == "*" or a.lower().startswith(f"{service}:") for a in as_list(s.get("Action", [])))
     ]
+
+
+def test_the_worker_has_a_role_of_its_own_and_the_others_share_the_stages():
+    assert set(POLICIES) == {"policy-dev.json", "policy-dev-worker.json"}
+    assert iam.policy_file("work_job_segments") == "policy-dev-worker.json"
+    assert {iam.policy_file(h) for h in FUNCTIONS.values() if h != "work_job_segments"} == {"policy-dev.json"}
 
 
 def table_arn(name: str) -> str:
@@ -141,16 +152,16 @@ def table_arn(name: str) -> str:
 
 def test_dynamodb_statements_name_concrete_actions_on_named_tables():
     """Which actions on which table is derived from the app's calls in tests/functional/test_iam_policy.py."""
-    statements = dynamodb_statements()
-    assert statements
-    granted = {a for s in statements for a in as_list(s["Action"])}
+    found = statements("dynamodb")
+    assert found
+    granted = {a for s in found for a in as_list(s["Action"])}
     assert granted <= iam.DYNAMODB_ACTIONS, f"wildcard or unknown DynamoDB actions: {granted - iam.DYNAMODB_ACTIONS}"
     known = {table_arn(name) for name in TABLES} | {
         f"{table_arn(name)}/index/{gsi['IndexName']}"
         for name, table in TABLES.items()
         for gsi in table["Properties"].get("GlobalSecondaryIndexes", [])
     }
-    for statement in statements:
+    for statement in found:
         assert statement["Effect"] == "Allow"
         for resource in as_list(statement["Resource"]):
             assert resource != "*"
@@ -160,15 +171,19 @@ def test_dynamodb_statements_name_concrete_actions_on_named_tables():
 
 def test_policy_lets_each_function_write_its_own_logs_only():
     log_groups = [r["Properties"]["LogGroupName"] for r in RESOURCES.values() if r.get("Type") == "AWS::Logs::LogGroup"]
-    function_names = {RESOURCES[f]["Properties"]["FunctionName"] for f in FUNCTIONS}
-    assert set(log_groups) == {f"/aws/lambda/{name}" for name in function_names}
-    for group in log_groups:
-        group_arn = ACCOUNT_ARN.format(service="logs", resource=f"log-group:{group}")
-        stream_arn = f"{group_arn}:log-stream:2026/11/22/[$LATEST]0123456789abcdef"
-        assert allows("logs:CreateLogGroup", group_arn)
-        assert allows("logs:CreateLogStream", stream_arn)
-        assert allows("logs:PutLogEvents", stream_arn)
-    assert not allows("logs:PutLogEvents", ACCOUNT_ARN.format(service="logs", resource="log-group:/aws/lambda/other"))
+    groups = {f: f"/aws/lambda/{RESOURCES[f]['Properties']['FunctionName']}" for f in FUNCTIONS}
+    assert sorted(log_groups) == sorted(groups.values())
+    for function, handler in FUNCTIONS.items():
+        document = iam.policy(handler)
+        for other, group in groups.items():
+            group_arn = ACCOUNT_ARN.format(service="logs", resource=f"log-group:{group}")
+            stream_arn = f"{group_arn}:log-stream:2026/11/22/[$LATEST]0123456789abcdef"
+            shares = iam.policy_file(FUNCTIONS[other]) == iam.policy_file(handler)  # one role's policy, one file
+            assert allows("logs:CreateLogGroup", group_arn, document) == shares, (function, other)
+            assert allows("logs:CreateLogStream", stream_arn, document) == shares, (function, other)
+            assert allows("logs:PutLogEvents", stream_arn, document) == shares, (function, other)
+        other_arn = ACCOUNT_ARN.format(service="logs", resource="log-group:/aws/lambda/other")
+        assert not allows("logs:PutLogEvents", other_arn, document)
 
 
 def test_policy_lets_the_api_read_only_its_own_webhook_secrets_parameter():
@@ -180,9 +195,10 @@ def test_policy_lets_the_api_read_only_its_own_webhook_secrets_parameter():
     assert not allows("ssm:PutParameter", parameter)
 
 
-def test_policy_allows_xray_segments():
-    assert allows("xray:PutTraceSegments", "*")
-    assert allows("xray:PutTelemetryRecords", "*")
+@pytest.mark.parametrize("document", sorted(POLICIES))
+def test_policy_allows_xray_segments(document):
+    assert allows("xray:PutTraceSegments", "*", POLICIES[document])
+    assert allows("xray:PutTelemetryRecords", "*", POLICIES[document])
 
 
 # --- API Gateway responses --------------------------------------------------------------------
@@ -249,17 +265,86 @@ def test_failed_job_runs_alarm_watches_the_metric_the_tick_emits():
     assert (props["Threshold"], props["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
 
 
-# --- scheduled function -----------------------------------------------------------------------
+# --- scheduled function and the job-segment queue ------------------------------------------
+
+QUEUE = RESOURCES["JobSegmentsQueue"]["Properties"]
+DEAD_LETTER = RESOURCES["JobSegmentsDeadLetterQueue"]["Properties"]
+QUEUE_ARN, DEAD_LETTER_ARN = iam.queue_arn(QUEUE["QueueName"]), iam.queue_arn(DEAD_LETTER["QueueName"])
+WORKER = DEV["lambda_functions"]["work_job_segments"]
 
 
-def test_the_schedule_function_is_named_as_chalice_names_it_and_may_run_a_whole_run():
-    """Chalice names a scheduled Lambda `<app>-<stage>-<handler>`; the fixed name must agree with it."""
+def event_sources() -> dict[str, Any]:
     import app as application
 
-    handlers = {f.name for f in application.app.event_sources}
-    assert handlers == {"run_due_jobs"}
-    assert RESOURCES["RunDueJobs"]["Properties"]["FunctionName"] == f"{CONFIG['app_name']}-dev-run_due_jobs"
-    assert DEV["lambda_functions"]["run_due_jobs"]["lambda_timeout"] == 900  # runs are worked in-process for now
+    return {source.name: source for source in application.app.event_sources}
+
+
+def test_the_functions_are_named_as_chalice_names_them():
+    """Chalice names an event-driven Lambda `<app>-<stage>-<handler>`; the fixed names must agree with it."""
+    assert set(event_sources()) == {"run_due_jobs", "work_job_segments"}
+    for function in ("RunDueJobs", "WorkJobSegments"):
+        name = f"{CONFIG['app_name']}-dev-{FUNCTIONS[function]}"
+        assert RESOURCES[function]["Properties"]["FunctionName"] == name
+
+
+def test_the_tick_only_enqueues_and_the_worker_stops_before_its_timeout():
+    assert DEV["lambda_functions"]["run_due_jobs"]["lambda_timeout"] <= 300  # runs go to the queue, not worked here
+    assert WORKER["lambda_timeout"] / 4 > job_worker.RESERVE  # most of an invocation sweeps
+    assert WORKER["lambda_memory_size"] >= 1769  # one full vCPU: decoding items is CPU-bound
+
+
+def test_the_worker_is_triggered_by_the_queue_one_segment_at_a_time_and_reports_failed_items():
+    from chalice.utils import to_cfn_resource_name
+
+    import app as application
+
+    source = event_sources()["work_job_segments"]
+    assert source.queue == QUEUE["QueueName"] == application.JOB_SEGMENTS_QUEUE and source.queue_arn is None
+    assert source.batch_size == 1 and source.maximum_batching_window_in_seconds == 0
+    assert source.maximum_concurrency == application.JOB_WORKERS == DEPLOYED.job_segments  # a worker a segment
+    event = to_cfn_resource_name(f"{source.name}-sqs-event-source")  # how Chalice names the function's event
+    merged = RESOURCES["WorkJobSegments"]["Properties"]["Events"]
+    assert merged == {event: {"Properties": {"FunctionResponseTypes": ["ReportBatchItemFailures"]}}}
+
+
+def test_a_message_outlives_a_worker_then_goes_to_the_dead_letter_queue_after_the_receives_the_app_expects():
+    assert QUEUE["VisibilityTimeout"] >= 6 * WORKER["lambda_timeout"]  # AWS's advice for SQS event sources
+    claim = WORKER["lambda_timeout"] + job_worker.SKEW.total_seconds()  # a deployed worker's longest claim
+    assert claim < QUEUE["VisibilityTimeout"]  # so a killed worker's message returns to a free segment
+    redrive = QUEUE["RedrivePolicy"]
+    assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": ["JobSegmentsDeadLetterQueue", "Arn"]}
+    assert redrive["maxReceiveCount"] == DEPLOYED.job_queue_max_receives  # the worker fails its run on the last
+    assert DEAD_LETTER["MessageRetentionPeriod"] == 14 * 24 * 3600 > QUEUE["MessageRetentionPeriod"]
+    assert QUEUE["SqsManagedSseEnabled"] is DEAD_LETTER["SqsManagedSseEnabled"] is True
+
+
+def test_the_functions_that_enqueue_get_the_queues_url_and_the_authorizer_does_not():
+    url = {"JOB_QUEUE_URL": {"Ref": "JobSegmentsQueue"}}
+    for function in ("APIHandler", "RunDueJobs", "WorkJobSegments"):
+        assert RESOURCES[function]["Properties"]["Environment"]["Variables"] == url
+    assert "Environment" not in RESOURCES["JwtAuth"]["Properties"]
+
+
+def test_only_the_worker_may_receive_and_delete_segments_and_nothing_touches_the_dead_letter_queue():
+    api, worker = iam.policy(), iam.policy("work_job_segments")
+    assert allows("sqs:SendMessage", QUEUE_ARN, api) and allows("sqs:SendMessage", QUEUE_ARN, worker)
+    for action in iam.EVENT_SOURCE_ACTIONS:
+        assert allows(action, QUEUE_ARN, worker) and not allows(action, QUEUE_ARN, api)
+    assert not any(allows(a, DEAD_LETTER_ARN, d) for a in iam.SQS_ACTIONS for d in (api, worker))
+    for statement in statements("sqs"):
+        assert set(as_list(statement["Action"])) <= iam.SQS_ACTIONS
+        assert as_list(statement["Resource"]) == ["arn:aws:sqs:*:*:fan-engagement-dev-job-segments"]
+
+
+def test_the_dead_letter_and_backlog_alarms_watch_the_queues():
+    dead = RESOURCES["JobSegmentsDeadLetterAlarm"]["Properties"]
+    assert (dead["Namespace"], dead["MetricName"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+    dead_letter_name = {"Fn::GetAtt": ["JobSegmentsDeadLetterQueue", "QueueName"]}
+    assert dead["Dimensions"] == [{"Name": "QueueName", "Value": dead_letter_name}]
+    assert (dead["Threshold"], dead["ComparisonOperator"]) == (0, "GreaterThanThreshold")
+    backlog = RESOURCES["JobSegmentsBacklogAlarm"]["Properties"]
+    assert backlog["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["JobSegmentsQueue", "QueueName"]}}]
+    assert backlog["MetricName"] == "ApproximateAgeOfOldestMessage" and backlog["Threshold"] <= 15 * 60
 
 
 # --- packaging --------------------------------------------------------------------------------
@@ -267,6 +352,12 @@ def test_the_schedule_function_is_named_as_chalice_names_it_and_may_run_a_whole_
 
 def test_only_chalices_resources_are_extended_without_a_type():
     assert {name for name, r in RESOURCES.items() if "Type" not in r} == {*FUNCTIONS, "RestAPI"}
+
+
+def test_untyped_function_events_are_reported():
+    events = {"WorkJobSegmentsSqsEventSource": {"Type": "SQS"}, "Renamed": {"Properties": {}}}
+    merged = {"Resources": {"Worker": {"Type": "AWS::Serverless::Function", "Properties": {"Events": events}}}}
+    assert package_template.untyped_events(merged) == ["Worker.Renamed"]
 
 
 def test_untyped_resources_are_reported():
