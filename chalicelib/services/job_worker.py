@@ -10,6 +10,7 @@ twice (docs/jobs.md, "The shape of a run").
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -27,6 +28,7 @@ from chalicelib.services import fan_update
 from chalicelib.services.job_spec import Context, Counts, Job
 
 PAGE = 100
+CHECKPOINT = 5.0  # seconds of sweeping between checkpoints: a measure checkpoint carries a histogram (tens of KiB)
 RESERVE = 30.0  # seconds: a worker with less time left stops after its page (a page with retried writes fits)
 LEASE = timedelta(minutes=30)  # a claim's longest life, renewed by every checkpoint (an unbounded in-process worker)
 SKEW = timedelta(seconds=10)  # a claim outlives its holder's deadline by this much, for clocks that disagree
@@ -99,9 +101,15 @@ def summary(job: str, run_id: str) -> dict[str, int]:
 
 
 def _sweep(spec: Job, run: JobRun, task: SegmentTask, owner: str, time_left: TimeLeft) -> Swept:
-    """Scan the held segment from its checkpoint, page by page, adding up what each fan gives."""
+    """Scan the held segment from its checkpoint, page by page, adding up what each fan gives.
+
+    The checkpoint (cursor and counts together) is written every CHECKPOINT seconds and before
+    stopping: a worker killed in between is resumed from it, and decides the pages since again
+    (idempotent: a fan it already changed is left as it is, and counted as unchanged).
+    """
     each = _measuring(spec, run) if task.phase == MEASURE else _applying(spec, run)
     segment = job_runs.segment(run.job, run.run_id, task.phase, task.segment)
+    saved = time.monotonic()
     while True:
         stored, cursor = fan_scan.page(task.segment, run.segments, segment.cursor, PAGE)
         counts = dict(segment.counts)
@@ -112,9 +120,12 @@ def _sweep(spec: Job, run: JobRun, task: SegmentTask, owner: str, time_left: Tim
             counted = task.phase == APPLY
             completed = job_runs.complete_segment(run.job, run.run_id, task.phase, segment, owner, counted)
             return "completed" if completed else "lost"
-        if not job_runs.checkpoint(run.job, run.run_id, task.phase, segment, owner, _lease(time_left)):
-            return "lost"
-        if time_left() < RESERVE:
+        stopping = time_left() < RESERVE
+        if stopping or time.monotonic() - saved >= CHECKPOINT:
+            if not job_runs.checkpoint(run.job, run.run_id, task.phase, segment, owner, _lease(time_left)):
+                return "lost"
+            saved = time.monotonic()
+        if stopping:
             return "paused"
 
 

@@ -313,15 +313,17 @@ def test_a_segment_failing_every_receive_fails_its_run_into_the_dlq_and_the_next
     assert job_queue.depth() == 0
 
 
-def test_a_run_the_queue_refuses_is_recorded_failed_and_answered_so(aged, job_queue, monkeypatch):
-    monkeypatch.setenv("JOB_QUEUE_URL", job_queue.url + "-gone")
+def test_a_run_the_queue_refuses_is_recorded_failed_and_answered_so(aged, job_queue):
+    os.environ["JOB_QUEUE_URL"] = job_queue.url + "-gone"  # the job_queue fixture puts it back
     get_settings.cache_clear()
-    answer = start(aged)
+    try:
+        answer = start(aged)
+    finally:
+        os.environ["JOB_QUEUE_URL"] = job_queue.url
+        get_settings.cache_clear()
     assert answer["status"] == "failed"
     run = run_of(aged, EXPIRY, answer["run_id"])
     assert run["status"] == "failed" and "QueueDoesNotExist" in run["error"]
-    monkeypatch.setenv("JOB_QUEUE_URL", job_queue.url)
-    get_settings.cache_clear()
     again = start(aged, key="run-2")  # the failed run let its lock go
     assert again["status"] == "running"
     job_queue.drain(aged)
