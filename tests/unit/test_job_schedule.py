@@ -38,4 +38,4 @@ def test_a_days_run_is_due_from_its_community_local_hour(instant, zone, hour, du
 @pytest.mark.parametrize("hour", [-1, 24])
 def test_a_job_hour_is_an_hour_of_the_day(hour):
     with pytest.raises(ValueError, match="hour"):
-        Job("x", 1, lambda fan, at, context: None, hour)  # type: ignore[arg-type,return-value]
+        Job("x", lambda fan, at, context: None, hour)  # type: ignore[arg-type,return-value]
