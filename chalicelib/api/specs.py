@@ -204,7 +204,7 @@ SPECS: dict[str, RouteSpec] = {
     "start_job": RouteSpec(
         "/v1/admin/jobs/{job}",
         "POST",
-        "Run a scheduled job now (expire-points); answered when the run has been worked",
+        "Run a scheduled job now: answered with its status, `running` while the workers sweep it (follow the run)",
         "admin",
         202,
         schemas.JobStarted,
