@@ -3,8 +3,8 @@
 Deployed (`JOB_QUEUE_URL` set), a run's segments go to the SQS queue and SQS-triggered workers
 sweep them (`job_worker`); locally and in tests the same worker function works them here, in
 order. Every fan a job changes goes through the one fan-update path, so a run never loses a
-concurrent write, nor is lost by one; each segment is checkpointed after every page and the
-per-fan decisions are idempotent, so a crashed or repeated segment changes nothing twice (docs/jobs.md).
+concurrent write, nor is lost by one; each segment is checkpointed as it is swept and the per-fan
+decisions are idempotent, so a crashed or repeated segment changes nothing twice (docs/jobs.md).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Literal
 from chalicelib import clock
 from chalicelib.domain import jobs
 from chalicelib.domain.errors import JobNotFound, JobRunning, JobRunNotFound
-from chalicelib.domain.jobs import SegmentTask
+from chalicelib.domain.jobs import MalformedTask, SegmentTask
 from chalicelib.observability import count, logger
 from chalicelib.persistence import job_runs, writes
 from chalicelib.persistence.transaction import outside_request_budget
@@ -95,7 +95,11 @@ def work_message(body: str, receive_count: int, time_left: Callable[[], float]) 
     A message failing its last receive (it goes to the DLQ next) fails its run, visibly: the run's
     GET shows the error, `JobRunsFailed` alarms, and the next tick retries a scheduled run.
     """
-    task = SegmentTask.parse(body)
+    try:
+        task = SegmentTask.parse(body)
+    except MalformedTask:
+        logger.exception("job segment message malformed", extra={"receive_count": receive_count})
+        raise
     try:
         job_worker.work(job(task.job), task, _enqueue, time_left)
     except Exception as error:
