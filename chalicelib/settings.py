@@ -17,6 +17,7 @@ from chalicelib.domain.activity import ScoreRules
 from chalicelib.domain.checkin import CheckinRules, StreakBonus
 from chalicelib.domain.engagement import KINDS, EngagementRules
 from chalicelib.domain.lifecycle import LifecycleRules
+from chalicelib.domain.tiers import TierRules
 
 
 class SettingsError(ValueError):
@@ -51,6 +52,7 @@ class Settings:
     content_stat_shards: int
     score_rules: ScoreRules
     lifecycle_rules: LifecycleRules
+    tier_rules: TierRules
 
     def table_name(self, entity: str) -> str:
         return f"{self.table_prefix}-{entity}"
@@ -143,6 +145,26 @@ def _lifecycle_rules(raw: str | None) -> LifecycleRules:
 _DURATIONS = ("loyalty_tenure", "at_risk_after", "churned_after")
 
 
+def _tier_rules(raw: str | None) -> TierRules:
+    """Overrides, e.g. {"entry_shares": [0.05, 0.25, 0.55], "exit_shares": [0.1, 0.3, 0.6], "warning_days": 7}."""
+    defaults = TierRules()
+    if not raw:
+        return defaults
+    try:
+        data = json.loads(raw)
+        unknown = set(data) - {"entry_shares", "exit_shares", "warning_days"}
+        if unknown:
+            raise ValueError(f"unknown keys {sorted(unknown)}")
+        entry = tuple(float(v) for v in data.get("entry_shares", defaults.entry_shares))
+        leave = tuple(float(v) for v in data.get("exit_shares", defaults.exit_shares))
+        if len(entry) != 3 or len(leave) != 3:
+            raise ValueError("entry_shares and exit_shares are three cumulative shares: head, active, potential")
+        warning_days = int(data.get("warning_days", defaults.warning_days))
+        return TierRules(entry_shares=entry, exit_shares=leave, warning_days=warning_days)
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise SettingsError(f"TIER_RULES must be JSON of entry_shares, exit_shares and warning_days: {exc}") from exc
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Build settings from a mapping (the process environment by default), validating everything."""
     env = dict(os.environ) if env is None else env
@@ -180,6 +202,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         content_stat_shards=_int(env, "CONTENT_STAT_SHARDS", 32, minimum=1),
         score_rules=_score_rules(env.get("SCORE_RULES")),
         lifecycle_rules=_lifecycle_rules(env.get("LIFECYCLE_RULES")),
+        tier_rules=_tier_rules(env.get("TIER_RULES")),
     )
 
 

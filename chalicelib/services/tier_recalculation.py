@@ -21,7 +21,6 @@ from chalicelib.services.job_spec import Context, Counts, Job, Measure
 from chalicelib.settings import get_settings
 
 SEGMENTS = 4  # in-process today; the deployed fan-out sizes this to its workers (docs/jobs.md)
-RULES = ranking.TierRules()
 
 
 def score(fan: fans.Fan, at: datetime) -> int:
@@ -29,16 +28,17 @@ def score(fan: fans.Fan, at: datetime) -> int:
 
 
 def cutoffs(histogram: ScoreHistogram) -> dict[str, Any]:
-    return ranking.rank(histogram, RULES).to_dict()
+    return ranking.rank(histogram, get_settings().tier_rules).to_dict()
 
 
 def decide(fan: fans.Fan, at: datetime, context: Context | None) -> fan_update.Decision[Counts]:
     if context is None:
         raise ValueError("recalculate-tiers decides from the run's cut-offs")
-    run_on = days.local_day(at, get_settings().community_time_zone)
+    settings = get_settings()
+    run_on = days.local_day(at, settings.community_time_zone)
     current = cast(Tier, fan.tier)
     ranked = ranking.Ranking.from_dict(context)
-    decided = ranking.decide(current, score(fan, at), ranked, run_on, fan.tier_warning, RULES)
+    decided = ranking.decide(current, score(fan, at), ranked, run_on, fan.tier_warning, settings.tier_rules)
     tier = decided.change.tier
     counts: Counts = {f"tier_{tier}": 1, decided.change.reason: 1}
     if tier == fan.tier and decided.warning == fan.tier_warning:
