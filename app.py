@@ -110,14 +110,14 @@ def check_in(call: Call) -> Response:
 
 @api.route(SPECS["get_me"])
 def get_me(call: Call) -> Response:
-    return json_response(presenters.profile(profiles.profile(call.principal.subject)))
+    return json_response(presenters.profile(profiles.profile(call.principal.subject, call.now)))
 
 
 @api.route(SPECS["patch_me"])
 def patch_me(call: Call) -> Response:
     change = call.body(schemas.ProfileChange)
-    fan = profiles.change_time_zone(call.principal.subject, validated_zone(change.time_zone), call.now)
-    return json_response(presenters.profile(fan))
+    changed = profiles.change_time_zone(call.principal.subject, validated_zone(change.time_zone), call.now)
+    return json_response(presenters.profile(changed))
 
 
 @api.route(SPECS["my_ledger"])
@@ -136,7 +136,7 @@ def my_redemptions(call: Call) -> Response:
 @api.route(SPECS["list_rewards"])
 def list_rewards(call: Call) -> Response:
     principal = call.principal
-    tier = None if principal.is_admin else profiles.profile(principal.subject).tier
+    tier = None if principal.is_admin else profiles.fan_state(principal.subject).tier
     return json_response(schemas.RewardList([presenters.reward(r) for r in catalogue.visible(tier, call.now)]))
 
 
@@ -193,7 +193,7 @@ def restock(call: Call, reward_id: str) -> Response:
 
 @api.route(SPECS["admin_get_fan"])
 def admin_get_fan(call: Call, fan_id: str) -> Response:
-    return json_response(presenters.profile(profiles.existing_profile(validated_fan_id(fan_id))))
+    return json_response(presenters.profile(profiles.existing_profile(validated_fan_id(fan_id), call.now)))
 
 
 @api.route(SPECS["adjust"])

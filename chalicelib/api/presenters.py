@@ -9,6 +9,7 @@ from chalicelib.domain import fan as fans
 from chalicelib.domain.jobs import JobRun as JobRunState
 from chalicelib.domain.rewards import Reward
 from chalicelib.persistence.content_metrics import ContentMetrics as ContentMetricsRead
+from chalicelib.services import profiles
 from chalicelib.services.adjustments import AdjustmentResult
 from chalicelib.services.checkins import CheckinResult
 from chalicelib.services.redemptions import RedemptionResult
@@ -29,8 +30,10 @@ def checkin(result: CheckinResult) -> schemas.Checkin:
     )
 
 
-def profile(fan: fans.Fan) -> schemas.Profile:
+def profile(found: profiles.Profile) -> schemas.Profile:
     settings = get_settings()
+    fan, progress = found.fan, found.progress
+    warning = progress.downgrade_warning
     return schemas.Profile(
         fan_id=fan.fan_id,
         time_zone=fan.zone_or(settings.community_time_zone),
@@ -38,6 +41,13 @@ def profile(fan: fans.Fan) -> schemas.Profile:
         lifetime_points=fan.lifetime_points,
         tier=fan.tier,  # type: ignore[arg-type]
         tier_since=fan.tier_since,
+        tier_progress=schemas.TierProgress(
+            score=progress.score,
+            next_tier=progress.next_tier,
+            score_to_next=progress.score_to_next,
+            score_to_keep=progress.score_to_keep,
+            downgrade_warning=None if warning is None else schemas.DowngradeWarning(to=warning.to, on=warning.on),
+        ),
         lifecycle_stage=fan.lifecycle_stage,  # type: ignore[arg-type]
         at_risk=fan.at_risk,
         streak=fan.streak,

@@ -158,6 +158,19 @@ class ExpiringPoints(Struct):
     expires_on: date
 
 
+class DowngradeWarning(Struct):
+    to: Tier
+    on: date
+
+
+class TierProgress(Struct):
+    score: int
+    next_tier: Tier | None
+    score_to_next: int | None
+    score_to_keep: int | None
+    downgrade_warning: DowngradeWarning | None
+
+
 class LinkedAccount(Struct):
     platform: str
     external_user_id: str
@@ -170,6 +183,7 @@ class Profile(Struct):
     lifetime_points: int
     tier: Tier
     tier_since: date | None
+    tier_progress: TierProgress
     lifecycle_stage: Stage
     at_risk: bool
     streak: int

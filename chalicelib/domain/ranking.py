@@ -255,11 +255,14 @@ class TierProgress:
 
 
 def tier_progress(
-    tier: Tier, score: int, ranking: Ranking, warning: DowngradeWarning | None, today: date
+    tier: Tier, score: int, ranking: Ranking | None, warning: DowngradeWarning | None, today: date
 ) -> TierProgress:
     """The warning is shown only while it would still be carried out: held for this tier, its run
-    still ahead (the run day itself is the run's), and the fan still below the exit cut-off."""
+    still ahead (the run day itself is the run's), and the fan still below the exit cut-off.
+    Before the first recalculation there are no cut-offs, so no distances and no warning."""
     above = tier_above(tier)
+    if ranking is None:
+        return TierProgress(score, above, None, None, None)
     entry = None if above is None else ranking.entry.of(above)
     keep = ranking.exit.of(tier)
     shown = warning if pending(warning, tier, today) and below_exit(tier, score, ranking) else None
