@@ -2,7 +2,8 @@
 
 moto's DynamoDB is not thread-safe: concurrent transactions on the threaded server oversell and
 lose writes. Serialising requests makes the local stack and concurrency tests prove our
-conditions, not moto's races (see docs/architecture.md).
+conditions, not moto's races (see docs/architecture.md). Serialised, transactions can also skip
+moto's copy of every table they touch (tools/moto_transactions.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer  # noqa: F401  (registers backends)
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import make_server
+
+from tools import moto_transactions
 
 _lock = threading.Lock()
 
@@ -30,6 +33,7 @@ def serialised_app() -> Callable[..., Iterable[bytes]]:
 
 
 def serve(host: str, port: int) -> None:
+    moto_transactions.install()
     server = make_server(host, port, serialised_app(), threaded=True)
     server.serve_forever()
 
