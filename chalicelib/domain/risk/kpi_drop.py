@@ -47,7 +47,7 @@ class KpiDropConfig:
     weeks: int = 8
     min_weeks: int = 3
     min_volume: float = 50.0
-    floor: ScaleFloor = field(default_factory=lambda: ScaleFloor(absolute=1.0, relative=0.1))
+    floor: ScaleFloor = field(default_factory=lambda: ScaleFloor(absolute=1.0, relative=0.05))
     z_levels: Ladder = field(default_factory=lambda: Ladder(warning=4.0, activate=6.0, escalate=8.0))
     drops: Ladder = field(default_factory=lambda: Ladder(warning=0.3, activate=0.5, escalate=0.8))  # 1 - now/median
     timing: Timing = field(
