@@ -55,23 +55,23 @@ def test_flag_surge_quiet_on_a_usual_day():
 
 def test_flag_surge_fires_and_lists_the_worst_flags_first():
     flags = [flag(1, "low", ago=timedelta(minutes=2)), flag(2, "high"), flag(3, "medium")]
-    seen = surge(with_recent(quiet_day(), 12), flags)
+    seen = surge(with_recent(quiet_day(), 16), flags)
     assert seen.level == "warning" and seen.dedup_key == "content:flagged_content_surge:community"
-    assert seen.evidence["count"] == 12
+    assert seen.evidence["count"] == 16
     assert [f["severity"] for f in seen.evidence["flags"]["items"]] == ["high", "medium", "low"]
 
 
 def test_flag_surge_near_misses():
-    assert surge(with_recent(quiet_day(), 9)).level is None  # under the count guard
+    assert surge(with_recent(quiet_day(), 14)).level is None  # under the count guard
     busy = quiet_day(2)  # 12 per 30 minutes as a rule
     assert surge(with_recent(busy, 16)).level is None  # 28 vs a median of 12, scale sqrt(12): z 4.6
     assert surge(with_recent(busy, 18)).level == "warning"  # 30: z 5.2
     since = NOW - timedelta(minutes=5 * 6 * 12)  # 11 earlier windows only
-    assert surge(with_recent({}, 30), since=since).level is None
-    assert surge(with_recent({}, 30), since=since - timedelta(minutes=30)).level == "activate"
+    assert surge(with_recent({}, 45), since=since).level is None
+    assert surge(with_recent({}, 45), since=since - timedelta(minutes=30)).level == "activate"
 
 
-@pytest.mark.parametrize(("count", "level"), [(10, "warning"), (25, "activate"), (100, "escalate")])
+@pytest.mark.parametrize(("count", "level"), [(15, "warning"), (40, "activate"), (150, "escalate")])
 def test_flag_surge_levels(count, level):
     assert surge(with_recent(quiet_day(), count)).level == level
 
@@ -144,7 +144,7 @@ def test_kpi_drop_levels_need_z_and_drop(current, level):
 
 
 def test_kpi_drop_near_misses():
-    assert drop(0, [40, 45, 38, 42]).level is None  # volume guard: the median is under 50
+    assert drop(0, [15, 18, 12, 16]).level is None  # volume guard: the median is under 20
     assert drop(0, [400, None, 410, None, None]).level is None  # two weeks of data: no history yet
     assert drop(0, [400, None, 410, None, 395]).level == "escalate"
 

@@ -55,15 +55,18 @@ def test_farming_fires_on_a_fan_far_above_peers():
     assert seen.runbook == "operations.md#points-farming"
 
 
-def test_farming_fires_on_a_fan_pinned_at_every_cap():
-    seen = farm(FanEarnings("bot", 150, ALL_CAPS))
+def test_farming_fires_on_fans_pinned_at_every_cap():
+    seen = farm(*(FanEarnings(f"bot{i}", 150 + i, ALL_CAPS) for i in range(3)))
     assert seen.level == "warning"
+    assert seen.evidence["pinned_at_every_cap"] == 3
+    assert [fan["fan_id"] for fan in seen.evidence["fans"]["items"]] == ["bot2", "bot1", "bot0"]
     assert seen.evidence["fans"]["items"][0]["reasons"] == ["pinned_at_every_cap"]
 
 
 def test_farming_near_misses_stay_quiet():
     assert farm(FanEarnings("keen", 199)).level is None  # high, but under min_points
-    assert farm(FanEarnings("three-caps", 150, ALL_CAPS - {"shared"})).level is None
+    assert farm(*(FanEarnings(f"three-caps{i}", 150, ALL_CAPS - {"shared"}) for i in range(5))).level is None
+    assert farm(FanEarnings("superfan", 150, ALL_CAPS), FanEarnings("other", 140, ALL_CAPS)).level is None
 
 
 def test_farming_needs_enough_peers_for_far_above():
@@ -71,8 +74,8 @@ def test_farming_needs_enough_peers_for_far_above():
     config = PointsFarmingConfig()
     alone = only(points_farming.evaluate(PointsFarmingInput(DAY, [*few, FanEarnings("x", 5000)]), config))
     assert alone.level is None and alone.evidence["peer_median_points"] is None
-    pinned = FanEarnings("bot", 150, ALL_CAPS)  # pinning needs no peers
-    assert only(points_farming.evaluate(PointsFarmingInput(DAY, [*few, pinned]), config)).level == "warning"
+    pinned = [FanEarnings(f"bot{i}", 150, ALL_CAPS) for i in range(3)]  # pinning needs no peers
+    assert only(points_farming.evaluate(PointsFarmingInput(DAY, [*few, *pinned]), config)).level == "warning"
 
 
 def test_farming_with_mad_0_uses_the_floor():
@@ -84,12 +87,23 @@ def test_farming_with_mad_0_uses_the_floor():
     )
 
 
-@pytest.mark.parametrize(("farmers", "level"), [(4, "warning"), (5, "activate"), (24, "activate"), (25, "escalate")])
-def test_farming_level_follows_the_fans_flagged(farmers, level):
+@pytest.mark.parametrize(("farmers", "level"), [(2, None), (3, "warning"), (10, "activate"), (40, "escalate")])
+def test_farming_level_follows_the_fans_pinned(farmers, level):
     seen = farm(*(FanEarnings(f"bot{i}", 160, ALL_CAPS) for i in range(farmers)))
     assert seen.level == level
     assert seen.evidence["fans"]["count"] == farmers
     assert len(seen.evidence["fans"]["items"]) == min(farmers, 20)
+
+
+@pytest.mark.parametrize(("farmers", "level"), [(1, "warning"), (4, "warning"), (5, "activate"), (25, "escalate")])
+def test_farming_level_follows_the_fans_far_above(farmers, level):
+    assert farm(*(FanEarnings(f"x{i}", 1000, frozenset()) for i in range(farmers))).level == level
+
+
+def test_farming_takes_the_higher_of_the_two_levels():
+    far = [FanEarnings(f"x{i}", 1000) for i in range(1)]
+    pinned = [FanEarnings(f"bot{i}", 160, ALL_CAPS) for i in range(10)]
+    assert farm(*far, *pinned).level == "activate"
 
 
 # --- check-in rings -------------------------------------------------------------------------------

@@ -52,7 +52,7 @@ def _rule() -> bursts.BurstRule:
         min_history_windows=12,
         floor=ScaleFloor(absolute=1.0, relative=0.25),
         z_levels=Ladder(warning=5.0, activate=8.0, escalate=15.0),
-        counts=Ladder(warning=10, activate=25, escalate=100),
+        counts=Ladder(warning=15, activate=40, escalate=150),
     )
 
 

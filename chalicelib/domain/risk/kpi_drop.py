@@ -46,12 +46,12 @@ class KpiDropInput:
 class KpiDropConfig:
     weeks: int = 8
     min_weeks: int = 3
-    min_volume: float = 50.0
+    min_volume: float = 20.0
     floor: ScaleFloor = field(default_factory=lambda: ScaleFloor(absolute=1.0, relative=0.05))
     z_levels: Ladder = field(default_factory=lambda: Ladder(warning=4.0, activate=6.0, escalate=8.0))
     drops: Ladder = field(default_factory=lambda: Ladder(warning=0.3, activate=0.5, escalate=0.8))  # 1 - now/median
     timing: Timing = field(
-        default_factory=lambda: Timing(pending=timedelta(minutes=10), clear_after=timedelta(minutes=30))
+        default_factory=lambda: Timing(pending=timedelta(minutes=5), clear_after=timedelta(minutes=30))
     )
 
     def __post_init__(self) -> None:

@@ -5,7 +5,8 @@ log(1 + points): a fan is far above them at a robust z of `z_threshold` there *a
 `min_points`, a floor set above what the default caps let anyone earn in a day, so that a keen
 fan alone never trips it; "far above" then means an uncapped path (referrals, a cap set too
 high, a bug). Being at the cap of every kind in `pinned_kinds` on one day is the other pattern:
-scripts max everything, people rarely do. All hits of one evaluation make one observation.
+scripts max everything, people rarely do; a lone superfan may, so pinned fans count toward a
+level from `pinned_levels.warning` (3) on the same day. All hits make one observation.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from chalicelib.domain.risk.levels import Ladder, Timing
+from chalicelib.domain.risk.levels import Ladder, Timing, highest
 from chalicelib.domain.risk.observation import Category, Observation, top
 from chalicelib.domain.risk.stats import ScaleFloor, baseline
 
@@ -50,7 +51,8 @@ class PointsFarmingConfig:
     min_peers: int = 30
     floor: ScaleFloor = field(default_factory=lambda: ScaleFloor(absolute=0.35, poisson=False))
     pinned_kinds: frozenset[str] = frozenset({"liked", "commented", "shared", "viewed"})
-    levels: Ladder = field(default_factory=lambda: Ladder(warning=1, activate=5, escalate=25))  # fans flagged
+    far_above_levels: Ladder = field(default_factory=lambda: Ladder(warning=1, activate=5, escalate=25))  # fans
+    pinned_levels: Ladder = field(default_factory=lambda: Ladder(warning=3, activate=10, escalate=40))  # fans
     timing: Timing = field(default_factory=lambda: Timing(clear_after=timedelta(hours=1)))
 
 
@@ -67,10 +69,14 @@ def evaluate(signal: PointsFarmingInput, config: PointsFarmingConfig) -> list[Ob
             reasons.append("pinned_at_every_cap")
         if reasons:
             flagged.append({"fan_id": fan.fan_id, "points": fan.points, "z": _rounded(z), "reasons": reasons})
-    level = config.levels.level(len(flagged))
+    far_above = sum("far_above_peers" in fan["reasons"] for fan in flagged)
+    pinned = sum("pinned_at_every_cap" in fan["reasons"] for fan in flagged)
+    level = highest(config.far_above_levels.level(far_above), config.pinned_levels.level(pinned))
     evidence = {
         "day": signal.day.isoformat(),
         "peers": len(earners),
+        "far_above_peers": far_above,
+        "pinned_at_every_cap": pinned,
         "peer_median_points": None if peers is None else round(math.expm1(peers.median), 1),
         "fans": top(flagged),
     }
