@@ -43,7 +43,7 @@ class ChurnSpikeConfig:
     settle_days: int = 30
     min_volume: int = 20
     floor: ScaleFloor = field(default_factory=lambda: ScaleFloor(absolute=2.0, relative=0.1))
-    z_levels: Ladder = field(default_factory=lambda: Ladder(warning=4.5, activate=7.0, escalate=12.0))
+    z_levels: Ladder = field(default_factory=lambda: Ladder(warning=5.0, activate=7.5, escalate=12.0))
     ratios: Ladder = field(default_factory=lambda: Ladder(warning=1.5, activate=2.5, escalate=4.0))
     timing: Timing = field(default_factory=lambda: Timing(clear_after=timedelta(0)))
 
