@@ -67,7 +67,7 @@ def scale(values: Sequence[float], floor: ScaleFloor) -> float:
 
 
 def baseline(
-    values: Sequence[float], floor: ScaleFloor, *, min_history: int, min_volume: float = 0.0
+    values: Sequence[float], floor: ScaleFloor, *, min_history: int, min_volume: float | None = None
 ) -> Baseline | None:
     """The baseline of `values`, or None without `min_history` values or with a median below `min_volume`.
 
@@ -76,7 +76,7 @@ def baseline(
     if len(values) < max(min_history, 1):
         return None
     centre = median(values)
-    if centre < min_volume:
+    if min_volume is not None and centre < min_volume:
         return None
     return Baseline(centre, scale(values, floor), len(values))
 
@@ -94,7 +94,7 @@ def same_weekday_baseline(
     *,
     weeks: int,
     min_weeks: int,
-    min_volume: float = 0.0,
+    min_volume: float | None = None,
 ) -> Baseline | None:
     """The baseline of `day` from the same weekday of recent weeks, with the history and volume guards."""
     return baseline(same_weekday(series, day, weeks), floor, min_history=min_weeks, min_volume=min_volume)
