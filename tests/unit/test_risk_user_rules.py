@@ -159,6 +159,8 @@ def test_rings_near_misses_stay_quiet():
     assert rings(ring(8, at, age=timedelta(days=8))).level is None  # not new
     mixed = [*ring(7, at), account("liker", at - timedelta(hours=1), at, other=2)]
     assert rings(mixed).level is None
+    repeated = [*ring(6, at), account("twice", at - timedelta(hours=1), at, at + timedelta(seconds=2))]
+    assert rings(repeated).level is None  # seven accounts, whatever the number of check-ins
 
 
 @pytest.mark.parametrize(("size", "days", "level"), [(8, 1, "warning"), (15, 1, "activate"), (8, 2, "activate"),

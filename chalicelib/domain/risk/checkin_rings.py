@@ -92,21 +92,26 @@ def _bursts(
     """Densest windows first: each burst's check-ins are taken out before looking for the next."""
     remaining, found = events, list[list[tuple[datetime, str]]]()
     while True:
-        start, end = _densest(remaining, window)
-        if len({fan_id for _, fan_id in remaining[start:end]}) < min_accounts:
+        start, end, accounts = _densest(remaining, window)
+        if accounts < min_accounts:
             return found
         found.append(remaining[start:end])
         remaining = remaining[:start] + remaining[end:]
 
 
-def _densest(events: list[tuple[datetime, str]], window: timedelta) -> tuple[int, int]:
-    """The slice of sorted `events` within `window` of its first that holds the most events."""
-    best, first = (0, 0), 0
-    for last in range(len(events)):
-        while events[last][0] - events[first][0] > window:
+def _densest(events: list[tuple[datetime, str]], window: timedelta) -> tuple[int, int, int]:
+    """The slice of sorted `events` spanning at most `window` with the most distinct accounts, and that number."""
+    best, first, inside = (0, 0, 0), 0, Counter[str]()
+    for last, (at, fan_id) in enumerate(events):
+        inside[fan_id] += 1
+        while at - events[first][0] > window:
+            leaving = events[first][1]
+            inside[leaving] -= 1
+            if not inside[leaving]:
+                del inside[leaving]
             first += 1
-        if last + 1 - first > best[1] - best[0]:
-            best = (first, last + 1)
+        if len(inside) > best[2]:
+            best = (first, last + 1, len(inside))
     return best
 
 

@@ -67,7 +67,10 @@ def _judge(
     reward_id: str, redemptions: list[RewardRedemption], signal: RedemptionFarmingInput, config: RedemptionFarmingConfig
 ) -> Observation:
     redeemers = {r.fan_id for r in redemptions}
-    new = {r.fan_id: r for r in sorted(redemptions, key=lambda r: r.at) if _is_new(r, config)}
+    new: dict[str, RewardRedemption] = {}
+    for r in sorted(redemptions, key=lambda r: r.at):
+        if _is_new(r, config):
+            new.setdefault(r.fan_id, r)
     remaining = signal.stock_remaining.get(reward_id)
     stock_before = None if remaining is None else remaining + sum(r.quantity for r in redemptions)
     scarce = stock_before is not None and stock_before <= config.scarce_stock
