@@ -171,6 +171,12 @@ def test_rings_level_follows_size_and_repetition(size, days, level):
     assert seen.evidence["most_days_in_lockstep"] == days
 
 
+def test_a_chatty_account_does_not_hide_a_ring():
+    at = NOW - timedelta(hours=2)
+    chatty = account("chatty", at - timedelta(hours=1), *(at + timedelta(seconds=s) for s in range(12)))
+    assert rings([chatty, *ring(8, NOW - timedelta(minutes=5))]).level == "warning"
+
+
 def test_rings_find_two_bursts_apart():
     seen = rings([*ring(9, NOW - timedelta(hours=5), prefix="a"), *ring(8, NOW - timedelta(hours=1), prefix="b")])
     assert seen.evidence["burst_count"] == 2 and seen.evidence["ring_accounts"] == 17
