@@ -95,11 +95,12 @@ def _stored_fan(item: FanModel, version: int) -> Fan:
     )
 
 
-ACTIVITY_FORMAT = "a1"
+ACTIVITY_FORMAT = "a2"
+_FORMERLY = "a1"  # before redeemed_mask: read as no redemption days
 
 
 def activity_text(activity: Activity) -> str | None:
-    """`a1|score|score_at|day|core|seen|shared|published|first_seen_at|last_core_at`, empty parts for None.
+    """`a2|score|score_at|day|core|seen|shared|published|first_seen_at|last_core_at|redeemed`, empty parts for None.
 
     One string rather than a map of nine attributes: every fan write carries it, and PynamoDB's
     map serialisation costs a measurable share of a check-in (docs/benchmarks.md).
@@ -117,6 +118,7 @@ def activity_text(activity: Activity) -> str | None:
         str(activity.published_mask),
         _instant_or_empty(activity.first_seen_at),
         _instant_or_empty(activity.last_core_at),
+        str(activity.redeemed_mask),
     )
     return "|".join(parts)
 
@@ -124,9 +126,9 @@ def activity_text(activity: Activity) -> str | None:
 def activity_from_text(text: str | None) -> Activity:
     if not text:
         return Activity()
-    version, score, score_at, day, core, seen, shared, published, first_seen, last_core = text.split("|")
-    if version != ACTIVITY_FORMAT:
-        raise ValueError(f"unknown activity format {version!r}")
+    version, score, score_at, day, core, seen, shared, published, first_seen, last_core, *rest = text.split("|")
+    if (version, len(rest)) not in ((ACTIVITY_FORMAT, 1), (_FORMERLY, 0)):
+        raise ValueError(f"unknown activity format {version!r} with {len(rest)} extra parts")
     return Activity(
         score_value=float(score),
         score_at=_instant_or_none(score_at),
@@ -137,6 +139,7 @@ def activity_from_text(text: str | None) -> Activity:
         published_mask=int(published),
         first_seen_at=_instant_or_none(first_seen),
         last_core_at=_instant_or_none(last_core),
+        redeemed_mask=int(rest[0]) if rest else 0,
     )
 
 
