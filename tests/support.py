@@ -220,9 +220,13 @@ class Streams:
         self.pump = StreamPump(self.invoke, sources(application.app), max_attempts=max_attempts)
 
     def drain(self) -> list[dict[str, Any]]:
+        self.pump.drain()
+        return self.received()
+
+    def received(self) -> list[dict[str, Any]]:
+        """The events the bus delivered since the last read, without feeding the streams."""
         from tools import local_bus
 
-        self.pump.drain()
         return local_bus.receive(self.queue)
 
     def details(self, detail_type: str | None = None) -> list[dict[str, Any]]:
