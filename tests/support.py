@@ -215,7 +215,7 @@ class Streams:
         from tools import local_bus
         from tools.stream_pump import StreamPump, sources
 
-        self.queue = local_bus.create()
+        [self.queue] = local_bus.create("local")
         self.invoke = lambda name, event: api.client.lambda_.invoke(name, event).payload
         self.pump = StreamPump(self.invoke, sources(application.app), max_attempts=max_attempts)
 

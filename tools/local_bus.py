@@ -15,20 +15,25 @@ import boto3
 from chalicelib.domain.outgoing_events import SOURCE
 from chalicelib.settings import get_settings
 
-RULE = "local-every-domain-event"
+RULE = "local-every-event"
+QUEUES = ("printed", "local")  # read (and emptied) by tools/local_streams.py; left for you to read
 
 
-def create() -> str:
-    """The bus `<prefix>-events` (if absent), a queue `<prefix>-events-local` and a rule to it; the queue URL."""
+def create(*queues: str) -> list[str]:
+    """The bus `<prefix>-events` (if absent), and each queue `<prefix>-events-<name>` with a rule to it; their URLs."""
     bus = get_settings().event_bus
     events, sqs = boto3.client("events"), boto3.client("sqs")
     if bus not in {b["Name"] for b in events.list_event_buses()["EventBuses"]}:
         events.create_event_bus(Name=bus)
-    queue = sqs.create_queue(QueueName=f"{bus}-local")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(Name=RULE, EventBusName=bus, EventPattern=json.dumps({"source": [SOURCE]}))
-    events.put_targets(Rule=RULE, EventBusName=bus, Targets=[{"Id": "local-queue", "Arn": arn}])
-    return str(queue)
+    urls = []
+    for name in queues:
+        url = sqs.create_queue(QueueName=f"{bus}-{name}")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        rule = f"{RULE}-to-{name}"
+        events.put_rule(Name=rule, EventBusName=bus, EventPattern=json.dumps({"source": [SOURCE]}))
+        events.put_targets(Rule=rule, EventBusName=bus, Targets=[{"Id": name, "Arn": arn}])
+        urls.append(str(url))
+    return urls
 
 
 def receive(queue: str) -> list[dict[str, Any]]:
@@ -42,3 +47,11 @@ def receive(queue: str) -> list[dict[str, Any]]:
         for message in messages:
             found.append(json.loads(message["Body"]))
             sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
+
+
+def main() -> None:
+    create(*QUEUES)
+
+
+if __name__ == "__main__":
+    main()

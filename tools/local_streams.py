@@ -2,9 +2,11 @@
 
 Runs as a child of the local stack with its environment (moto's endpoint). Each pass feeds new
 stream records to the app's own stream handlers (tools/stream_pump.py) and prints every event that
-reached the bus, read back from the local queue the bus's rule fills (tools/local_bus.py):
+reached the bus, read back from a queue the bus's rule fills (tools/local_bus.py):
 
     [event] TierChanged fan-alice silent->potential (id 1f0c...)
+
+A second rule copies every event to the queue `<prefix>-events-local`, left for you to read.
 """
 
 from __future__ import annotations
@@ -39,9 +41,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Feed the local tables' streams to the app's stream handlers.")
     parser.add_argument("--every", type=float, default=1.0, help="seconds between passes")
     args = parser.parse_args()
-    queue = local_bus.create()
+    queue, _ = local_bus.create(*local_bus.QUEUES)
     with Client(application.app, stage_name="local") as client:
         pump = StreamPump(lambda name, event: client.lambda_.invoke(name, event).payload, sources(application.app))
+        reported = 0
         while True:
             try:
                 pump.pump()
@@ -51,6 +54,9 @@ def main() -> None:
             else:
                 for event in events:
                     print(describe(event), flush=True)
+                for arn, seq in pump.given_up[reported:]:
+                    print(f"[stream] gave up on record {seq} of {arn} (deployed: the failure queue)", flush=True)
+                reported = len(pump.given_up)
             time.sleep(args.every)
 
 
