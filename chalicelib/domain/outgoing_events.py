@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from chalicelib.domain import expiry
 from chalicelib.domain import fan as fans
@@ -32,14 +32,7 @@ DetailType = Literal[
     "PointsExpired",
     "RedemptionConfirmed",
 ]
-DETAIL_TYPES: tuple[DetailType, ...] = (
-    "TierChanged",
-    "TierDowngradeWarning",
-    "LifecycleStageChanged",
-    "PointsExpiring",
-    "PointsExpired",
-    "RedemptionConfirmed",
-)
+DETAIL_TYPES: tuple[DetailType, ...] = get_args(DetailType)
 _IDS = uuid.UUID("5b0c6a8e-3f7d-5e1a-9c2b-7d4e8f1a2b3c")  # this service's UUIDv5 namespace; never change it
 
 

@@ -77,12 +77,10 @@ class _Batch:
         return {seq for consumers in self._active.values() for consumer in consumers for seq in consumer.flush()}
 
 
-def handle(
-    event: Mapping[str, Any], consumers: Mapping[str, Sequence[Factory]] = CONSUMERS
-) -> PartialItemFailureResponse:
+def handle(event: Mapping[str, Any]) -> PartialItemFailureResponse:
     """Process one stream batch; the response names the records to deliver again (none when all landed)."""
     records = list(event.get("Records", []))
-    batch = _Batch(consumers)
+    batch = _Batch(CONSUMERS)
     processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
     with processor(records, batch.take):
         processor.process()
