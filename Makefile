@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 PORT ?= 8000
 MOTO_PORT ?= 5005
 TICK_SECONDS ?= 60
+STREAM_SECONDS ?= 1
 
 PYTEST := $(PY) -m pytest
 
@@ -21,7 +22,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 install: $(STAMP)
 
 run: install
-	$(PY) -m tools.local_stack --port $(PORT) --moto-port $(MOTO_PORT) --tick-seconds $(TICK_SECONDS)
+	$(PY) -m tools.local_stack --port $(PORT) --moto-port $(MOTO_PORT) --tick-seconds $(TICK_SECONDS) --stream-seconds $(STREAM_SECONDS)
 
 # Every check: lint, types, the packaged template, then every suite (unit to e2e).
 test: install lint typecheck cfn

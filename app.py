@@ -1,4 +1,4 @@
-"""Wiring only: routes, the authorizer and middleware. Behaviour lives in chalicelib.services."""
+"""Wiring only: routes, the authorizer, schedules, stream handlers, middleware. Behaviour: chalicelib.services."""
 # ruff: noqa: E402  (the garbage collector is paused before the imports below)
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import functools
 from dataclasses import asdict
 
 from aws_lambda_powertools.logging import correlation_paths
-from chalice.app import AuthRequest, AuthResponse, CloudWatchEvent, ConvertToMiddleware, Rate, Response
+from chalice.app import AuthRequest, AuthResponse, CloudWatchEvent, ConvertToMiddleware, DynamoDBEvent, Rate, Response
 
 from chalicelib import clock
 from chalicelib.api import presenters, schemas, webhook_intake
@@ -56,6 +56,7 @@ app.register_middleware(
     ConvertToMiddleware(logger.inject_lambda_context(correlation_id_path=correlation_paths.EVENT_BRIDGE)),
     "scheduled",
 )
+app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context), "dynamodb")
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics), "all")
 if tracing_enabled():
     app.register_middleware(ConvertToMiddleware(tracer().capture_handler), "all")
@@ -280,6 +281,42 @@ def run_due_jobs(event: CloudWatchEvent) -> list[dict[str, object]]:
     from chalicelib.services import jobs
 
     return [asdict(ticked) for ticked in jobs.tick(clock.now())]
+
+
+def _stream(entity: str) -> str:
+    """The stream ARN `chalice package` writes; infra/resources.json replaces it with the table's `StreamArn`.
+
+    Tools that drive the handlers locally (tools/stream_pump.py) find each handler's table here.
+    """
+    settings = get_settings()
+    return f"arn:aws:dynamodb:{settings.region}:000000000000:table/{settings.table_name(entity)}/stream/deployed"
+
+
+# Stream batches: StartingPosition, retries and the failure queue are the template's (docs/events.md).
+@app.on_dynamodb_record(_stream("fans"), name="fans_stream", batch_size=100, starting_position="TRIM_HORIZON")
+def fans_stream(event: DynamoDBEvent) -> dict[str, object]:
+    """Tier, warning, stage and expiry-notice changes become outgoing events."""
+    from chalicelib.services import streams
+
+    return dict(streams.handle(event.to_dict()))
+
+
+@app.on_dynamodb_record(_stream("ledger"), name="ledger_stream", batch_size=100, starting_position="TRIM_HORIZON")
+def ledger_stream(event: DynamoDBEvent) -> dict[str, object]:
+    """Expiry entries become `PointsExpired`."""
+    from chalicelib.services import streams
+
+    return dict(streams.handle(event.to_dict()))
+
+
+@app.on_dynamodb_record(
+    _stream("redemptions"), name="redemptions_stream", batch_size=100, starting_position="TRIM_HORIZON"
+)
+def redemptions_stream(event: DynamoDBEvent) -> dict[str, object]:
+    """New confirmed redemptions become `RedemptionConfirmed`."""
+    from chalicelib.services import streams
+
+    return dict(streams.handle(event.to_dict()))
 
 
 # The objects of initialisation go to the permanent generation: later collections skip them, and

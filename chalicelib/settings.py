@@ -57,6 +57,11 @@ class Settings:
     def table_name(self, entity: str) -> str:
         return f"{self.table_prefix}-{entity}"
 
+    @property
+    def event_bus(self) -> str:
+        """The EventBridge bus outgoing domain events go to (API.md: `<prefix>-events`)."""
+        return f"{self.table_prefix}-events"
+
 
 def _int(env: dict[str, str], name: str, default: int, minimum: int = 0) -> int:
     raw = env.get(name)

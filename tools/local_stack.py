@@ -1,5 +1,7 @@
 """`make run`: serialised moto on loopback, tables and demo data, chalice's local gateway (tools/local_server.py),
-and the scheduled-jobs tick every `--tick-seconds` (tools/local_ticker.py; moto never fires EventBridge rules).
+the scheduled-jobs tick every `--tick-seconds` (tools/local_ticker.py; moto never fires EventBridge rules), and
+the stream handlers fed every `--stream-seconds`, printing each outgoing event (tools/local_streams.py; moto runs
+no event source mappings).
 
 Ctrl-C (or SIGTERM) stops everything this started; nothing outlives it, so it can run again.
 """
@@ -70,7 +72,7 @@ def stack_env(moto_port: int, keys: Path, webhook_secrets: dict[str, list[str]])
     return env
 
 
-def run(host: str, port: int, moto_port: int, quiet: bool, tick_seconds: float) -> int:
+def run(host: str, port: int, moto_port: int, quiet: bool, tick_seconds: float, stream_seconds: float) -> int:
     for p in (port, moto_port):
         if not _port_free(host, p):
             print(f"Port {p} on {host} is in use: stop what holds it or pass --port/--moto-port.", file=sys.stderr)
@@ -104,6 +106,7 @@ def run(host: str, port: int, moto_port: int, quiet: bool, tick_seconds: float) 
         children.append(moto)
         _wait_for(f"http://127.0.0.1:{moto_port}/moto-api/", moto)
         subprocess.run([sys.executable, "-m", "tools.seed"], cwd=ROOT, env=env, check=True, stdout=out)
+        subprocess.run([sys.executable, "-m", "tools.local_bus"], cwd=ROOT, env=env, check=True, stdout=out)
         chalice = subprocess.Popen(
             [sys.executable, "-m", "tools.local_server", "--host", host, "--port", str(port), "--stage", "local"],
             cwd=ROOT,
@@ -114,17 +117,20 @@ def run(host: str, port: int, moto_port: int, quiet: bool, tick_seconds: float) 
         )
         children.append(chalice)
         _wait_for(f"http://{host}:{port}/v1/health", chalice)
-        _banner(host, port, tick_seconds)
-        if tick_seconds > 0:
-            ticker = subprocess.Popen(
-                [sys.executable, "-m", "tools.local_ticker", "--every", str(tick_seconds)],
-                cwd=ROOT,
-                env=env,
-                stdout=out,
-                stderr=out,
-                start_new_session=True,
-            )
-            children.append(ticker)
+        _banner(host, port, tick_seconds, moto_port)
+        helpers = [("tools.local_ticker", tick_seconds), ("tools.local_streams", stream_seconds)]
+        for module, every in helpers:
+            if every > 0:
+                children.append(
+                    subprocess.Popen(
+                        [sys.executable, "-m", module, "--every", str(every)],
+                        cwd=ROOT,
+                        env=env,
+                        stdout=out,
+                        stderr=out,
+                        start_new_session=True,
+                    )
+                )
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
         print("A component of the local stack exited; stopping.", file=sys.stderr)
@@ -134,7 +140,7 @@ def run(host: str, port: int, moto_port: int, quiet: bool, tick_seconds: float) 
     return 0
 
 
-def _banner(host: str, port: int, tick_seconds: float) -> None:
+def _banner(host: str, port: int, tick_seconds: float, moto_port: int) -> None:
     url = f"http://{host}:{port}"
     fan = devtokens.mint("fan-alice", directory=ROOT / ".local")
     admin = devtokens.mint("ops-1", admin=True, directory=ROOT / ".local")
@@ -165,6 +171,10 @@ Webhooks (signed with the local secret in .local/):
 Scheduled jobs: {ticks}
   make job JOB=expire-points            runs one now through POST /v1/admin/jobs/{{job}} and prints the run
 
+Outgoing events: printed as [event] lines; every event is also kept in the local queue local-events-local:
+  aws --endpoint-url http://127.0.0.1:{moto_port} sqs receive-message --max-number-of-messages 10 \\
+      --queue-url http://127.0.0.1:{moto_port}/123456789012/local-events-local
+
 More tokens: make token FAN=<fan id> [ADMIN=1]
 """,
         flush=True,
@@ -180,8 +190,9 @@ def main() -> None:
     parser.add_argument(
         "--tick-seconds", type=float, default=60, help="seconds between scheduled-job ticks (deployed: 3600); 0: off"
     )
+    parser.add_argument("--stream-seconds", type=float, default=1, help="seconds between stream passes; 0: off")
     args = parser.parse_args()
-    raise SystemExit(run(args.host, args.port, args.moto_port, args.quiet, args.tick_seconds))
+    raise SystemExit(run(args.host, args.port, args.moto_port, args.quiet, args.tick_seconds, args.stream_seconds))
 
 
 if __name__ == "__main__":

@@ -11,8 +11,10 @@ from pynamodb.attributes import (
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
+from pynamodb.constants import STREAM_NEW_AND_OLD_IMAGE, STREAM_NEW_IMAGE
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -59,6 +61,7 @@ class FanModel(Model):
 
     class Meta(_Meta):
         table_name = _settings.table_name("fans")
+        stream_view_type = STREAM_NEW_AND_OLD_IMAGE  # outgoing events compare the state before and after
 
     fan_id = UnicodeAttribute(hash_key=True)
     time_zone = UnicodeAttribute(null=True)
@@ -83,6 +86,7 @@ class FanModel(Model):
     former_accounts = ListAttribute(of=AccountAttribute, null=True)
     activity = UnicodeAttribute(null=True)  # `codec.activity_text`: one compact string, cheap to (de)serialise
     at_risk = BooleanAttribute(null=True)
+    expiry_notices = UnicodeSetAttribute(null=True)
     pending = ListAttribute(of=PendingAwardAttribute, null=True)
 
 
@@ -91,6 +95,7 @@ class LedgerEntryModel(Model):
 
     class Meta(_Meta):
         table_name = _settings.table_name("ledger")
+        stream_view_type = STREAM_NEW_IMAGE  # entries are only ever inserted: there is no old image
 
     fan_id = UnicodeAttribute(hash_key=True)
     entry_id = UnicodeAttribute(range_key=True)
@@ -131,6 +136,7 @@ class RedemptionsByFan(GlobalSecondaryIndex["RedemptionModel"]):
 class RedemptionModel(Model):
     class Meta(_Meta):
         table_name = _settings.table_name("redemptions")
+        stream_view_type = STREAM_NEW_AND_OLD_IMAGE  # a status change is told from the status before it
 
     redemption_id = UnicodeAttribute(hash_key=True)
     fan_id = UnicodeAttribute()

@@ -140,3 +140,16 @@ def test_the_recorder_sees_transaction_items_and_index_queries(api):
     assert ("dynamodb:PutItem", redemptions) in calls.pairs
     assert ("dynamodb:Query", f"{redemptions}/index/by-fan") in calls.pairs
     assert ("dynamodb:Query", redemptions) not in calls.pairs
+
+
+def test_the_stream_handlers_make_no_dynamodb_calls_their_policy_does_not_grant(api, streams):
+    """Their policy (.chalice/policy-streams.json) grants stream reads, the bus and the failure queue, no table:
+    the handlers decode what the records carry. The recorded calls are the app's; the pump's reads are Lambda's."""
+    with iam.recording() as calls:
+        ok(api.call("PUT", "/v1/admin/rewards/pin", who="ops", admin=True, body=reward_body(cost=0)), 201)
+        ok(api.call("POST", "/v1/checkins", who="fan-s"), 201)
+        ok(api.call("POST", "/v1/redemptions", who="fan-s", key="k", body={"reward_id": "pin"}), 201)
+        ok(api.call("POST", "/v1/admin/jobs/recalculate-tiers", who="ops", admin=True, key="j"), 202)
+        api_calls = set(calls.pairs)
+        assert sorted(e["detail-type"] for e in streams.drain()) == ["RedemptionConfirmed", "TierChanged"]
+    assert calls.pairs == api_calls
