@@ -1,0 +1,1 @@
+"""Adapters to AWS messaging services other than DynamoDB (SNS)."""
