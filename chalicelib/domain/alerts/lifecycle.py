@@ -93,30 +93,29 @@ def _new(observation: Observation, episode: int, seen_at: datetime) -> Alert:
 
 
 def _observed(alert: Alert, observation: Observation, seen_at: datetime) -> Alert:
-    """The alert with this observation's condition; a hit also brings its description and periods."""
+    """The alert with this observation's condition; a hit also brings its description and periods.
+
+    `observed_at` moves only when the observation changes something: it marks the last change, so
+    that a delivery older than it is recognised, and a rule repeating itself writes nothing.
+    """
     if observation.level is None:
-        return replace(
+        seen = replace(alert, observed=None, condition_since=None, clear_since=alert.clear_since or seen_at)
+    else:
+        seen = replace(
             alert,
-            observed=None,
-            observed_at=seen_at,
-            condition_since=None,
-            clear_since=alert.clear_since or seen_at,
+            observed=observation.level,
+            condition_since=alert.condition_since or seen_at,
+            clear_since=None,
+            title=observation.title,
+            summary=observation.summary,
+            evidence=bounded(observation.evidence),
+            runbook=observation.runbook,
+            pending=observation.pending,
+            repeat_interval=observation.repeat_interval,
+            clear_period=observation.clear_period,
+            inhibited_by_technical=observation.inhibited_by_technical,
         )
-    return replace(
-        alert,
-        observed=observation.level,
-        observed_at=seen_at,
-        condition_since=alert.condition_since or seen_at,
-        clear_since=None,
-        title=observation.title,
-        summary=observation.summary,
-        evidence=bounded(observation.evidence),
-        runbook=observation.runbook,
-        pending=observation.pending,
-        repeat_interval=observation.repeat_interval,
-        clear_period=observation.clear_period,
-        inhibited_by_technical=observation.inhibited_by_technical,
-    )
+    return seen if seen == alert else replace(seen, observed_at=seen_at)
 
 
 def _decide(base: Alert, alert: Alert, observed: bool, at: Circumstances) -> Transition:

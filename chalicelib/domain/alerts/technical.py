@@ -48,8 +48,11 @@ def observation(event: Mapping[str, Any]) -> Observation | None:
     detail = event.get("detail")
     if event.get("detail-type") != "CloudWatch Alarm State Change" or not isinstance(detail, Mapping):
         return None
-    name, state = detail.get("alarmName"), detail.get("state")
-    if not isinstance(name, str) or not name or not isinstance(state, Mapping) or state.get("value") not in STATES:
+    state = detail.get("state")
+    if not isinstance(state, Mapping):
+        return None
+    name, value = detail.get("alarmName"), state.get("value")
+    if not isinstance(name, str) or not name or not isinstance(value, str) or value not in STATES:
         return None
     alarm = known(name)
     reason = str(state.get("reason") or "")[:1000]
@@ -58,12 +61,12 @@ def observation(event: Mapping[str, Any]) -> Observation | None:
         rule=name,
         category="technical",
         scope=str(event.get("region") or "global"),
-        level=alarm.level if STATES[state["value"]] else None,
+        level=alarm.level if STATES[value] else None,
         title=f"{alarm.title} ({name})" if alarm is UNKNOWN else alarm.title,
         summary=reason,
         evidence={
             "alarm": name,
-            "state": state["value"],
+            "state": value,
             "previous_state": previous.get("value") if isinstance(previous, Mapping) else None,
             "reason": reason,
         },
