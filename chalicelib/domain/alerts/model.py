@@ -57,9 +57,11 @@ def parse_alert_id(value: str) -> tuple[str, int] | None:
 class Observation:
     """What one rule saw at one evaluation for one scope; `level` None means the condition is clear.
 
-    Periods left None take the policy's defaults. `inhibited_by_technical` marks rules whose hits are
-    likely symptoms of an outage (KPI drops, churn spikes): they are held while a technical alert is open.
-    `observed_at` (default: the evaluation's time) lets late or reordered deliveries be recognised.
+    Periods left None take the policy's defaults. A hit brings its title, summary, evidence,
+    runbook and periods to the alert; a clear observation only clears (the alert keeps its last
+    hit's). `inhibited_by_technical` marks rules whose hits are likely symptoms of an outage (KPI
+    drops, churn spikes): they are held while a technical alert is open. `observed_at` (default:
+    the evaluation's time) lets late or reordered deliveries be recognised.
     """
 
     rule: str
