@@ -43,3 +43,10 @@ def publish(message: str, attributes: dict[str, str], subject: str) -> str:
 def create_topic(name: str) -> str:
     """For the local stack and tests (deployed, infra/resources.json declares it): the topic's ARN."""
     return str(_client().create_topic(Name=name)["TopicArn"])
+
+
+def subscribe_queue(queue_arn: str, raw: bool) -> None:
+    """For the local stack: an SQS queue receives every notification (deployed, ops subscribe their own endpoints)."""
+    topic = get_settings().alerts_topic_arn
+    attributes = {"RawMessageDelivery": "true" if raw else "false"}
+    _client().subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes=attributes)

@@ -138,8 +138,8 @@ def _record(transition: lifecycle.Transition, result: Evaluated) -> None:
             "alert_id": alert.alert_id,
             "dedup_key": alert.dedup_key,
             "notification": transition.decided,
-            "level": alert.level,
-            "status": alert.status,
+            "alert_level": alert.level,  # `level` is the log line's own
+            "alert_status": alert.status,
             "muted_by": transition.muted_by if muted else None,
         },
     )

@@ -12,8 +12,8 @@ import pytest
 from chalicelib.domain.alerts.model import Observation
 from chalicelib.persistence import alerts, outbox
 from chalicelib.services import alerting
+from tests.alert_support import Subscriber
 from tests.concurrency.support import run_concurrently
-from tests.subscribers import Subscriber
 
 RACERS = 6
 KEY = "user:points_farming:community"

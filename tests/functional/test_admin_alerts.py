@@ -8,7 +8,7 @@ import pytest
 from chalicelib.domain.alerts.model import Observation
 from chalicelib.persistence import alerts
 from chalicelib.services import alerting
-from tests.subscribers import Subscriber
+from tests.alert_support import Subscriber
 from tests.support import payload, snapshot
 
 MIN = timedelta(minutes=1)

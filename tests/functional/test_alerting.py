@@ -9,7 +9,7 @@ from chalicelib.domain.alerts.model import Observation
 from chalicelib.messaging import notifications
 from chalicelib.persistence import alerts, outbox
 from chalicelib.services import alerting
-from tests.subscribers import Subscriber
+from tests.alert_support import Subscriber
 
 MIN = timedelta(minutes=1)
 

@@ -5,28 +5,14 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.persistence import alerts
-from tests.subscribers import Subscriber
+from tests.alert_support import Subscriber, alarm_event
 
 ALARM = "fan-engagement-dev-Api5xxAlarm"
 KEY = f"technical:{ALARM}:us-east-1"
 
 
-def state_change(state, at, event_id="e-1", name=ALARM):
-    return {
-        "version": "0",
-        "id": event_id,
-        "detail-type": "CloudWatch Alarm State Change",
-        "source": "aws.cloudwatch",
-        "account": "123456789012",
-        "time": at.isoformat(),
-        "region": "us-east-1",
-        "resources": [f"arn:aws:cloudwatch:us-east-1:123456789012:alarm:{name}"],
-        "detail": {
-            "alarmName": name,
-            "state": {"value": state, "reason": "Threshold Crossed", "timestamp": at.isoformat()},
-            "previousState": {"value": "OK" if state == "ALARM" else "ALARM"},
-        },
-    }
+def state_change(state, at, event_id="e-1"):
+    return alarm_event(state, at, ALARM, event_id)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from .chalice/config.json rather than read from the models.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -30,7 +31,7 @@ CONFIG: dict[str, Any] = json.loads((ROOT / ".chalice" / "config.json").read_tex
 DEV = CONFIG["stages"]["dev"]
 DEPLOYED = load_settings({"TABLE_PREFIX": DEV["environment_variables"]["TABLE_PREFIX"]})
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
-FUNCTIONS = ("APIHandler", "JwtAuth", "RunDueJobs")  # Chalice's logical ids for the app's Lambdas
+FUNCTIONS = ("APIHandler", "JwtAuth", "RunDueJobs", "AlarmStateChanged", "AlertSweep")  # Chalice's logical ids
 TABLES: dict[str, dict[str, Any]] = {
     r["Properties"]["TableName"]: r for r in RESOURCES.values() if r.get("Type") == "AWS::DynamoDB::Table"
 }
@@ -252,14 +253,69 @@ def test_failed_job_runs_alarm_watches_the_metric_the_tick_emits():
 # --- scheduled function -----------------------------------------------------------------------
 
 
-def test_the_schedule_function_is_named_as_chalice_names_it_and_may_run_a_whole_run():
-    """Chalice names a scheduled Lambda `<app>-<stage>-<handler>`; the fixed name must agree with it."""
+def test_event_functions_are_named_as_chalice_names_them_and_the_tick_may_run_a_whole_run():
+    """Chalice names an event Lambda `<app>-<stage>-<handler>`; the fixed names must agree with it."""
     import app as application
 
     handlers = {f.name for f in application.app.event_sources}
-    assert handlers == {"run_due_jobs"}
-    assert RESOURCES["RunDueJobs"]["Properties"]["FunctionName"] == f"{CONFIG['app_name']}-dev-run_due_jobs"
+    assert handlers == {"run_due_jobs", "alarm_state_changed", "alert_sweep"}
+    for logical, handler in [
+        ("RunDueJobs", "run_due_jobs"),
+        ("AlarmStateChanged", "alarm_state_changed"),
+        ("AlertSweep", "alert_sweep"),
+    ]:
+        assert RESOURCES[logical]["Properties"]["FunctionName"] == f"{CONFIG['app_name']}-dev-{handler}"
     assert DEV["lambda_functions"]["run_due_jobs"]["lambda_timeout"] == 900  # runs are worked in-process for now
+
+
+# --- alerts -----------------------------------------------------------------------------------
+
+
+def test_functions_that_publish_alerts_get_the_topic_from_the_template():
+    topic = RESOURCES["AlertsTopic"]
+    assert topic["Type"] == "AWS::SNS::Topic" and topic["Properties"]["TopicName"] == "fan-engagement-dev-alerts"
+    for function in ("APIHandler", "RunDueJobs", "AlarmStateChanged", "AlertSweep"):
+        variables = RESOURCES[function]["Properties"]["Environment"]["Variables"]
+        assert variables == {"ALERTS_TOPIC_ARN": {"Ref": "AlertsTopic"}}, function
+
+
+def test_policy_lets_the_functions_publish_to_the_alerts_topic_only():
+    topic = ACCOUNT_ARN.format(service="sns", resource=RESOURCES["AlertsTopic"]["Properties"]["TopicName"])
+    assert allows("sns:Publish", topic)
+    assert not allows("sns:Publish", ACCOUNT_ARN.format(service="sns", resource="another-topic"))
+    assert not allows("sns:Subscribe", topic) and not allows("sns:CreateTopic", topic)
+
+
+def test_every_alarm_is_named_for_the_stage_and_reaches_the_alarm_function_with_a_runbook():
+    """The rule's pattern takes this stage's alarms by name prefix; each alarm has its level and runbook anchor."""
+    import app as application
+    from chalicelib.domain.alerts import technical
+
+    pattern = RESOURCES["AlarmStateChanged"]["Properties"]["Events"]["AlarmStateChangedEvent"]["Properties"]["Pattern"]
+    [prefix] = [p["prefix"] for p in pattern["detail"]["alarmName"]]
+    assert prefix == f"{CONFIG['app_name']}-dev-"
+    assert application.ALARM_STATE_CHANGES["detail-type"] == ["CloudWatch Alarm State Change"]
+    alarms = {name: r for name, r in RESOURCES.items() if r.get("Type") == "AWS::CloudWatch::Alarm"}
+    assert alarms
+    for logical, alarm in alarms.items():
+        assert alarm["Properties"]["AlarmName"] == prefix + logical
+        assert "AlarmActions" not in alarm["Properties"]  # EventBridge carries every state change
+        assert technical.known(alarm["Properties"]["AlarmName"]) is technical.ALARMS[logical]
+
+
+def _anchors(markdown: str) -> set[str]:
+    """GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens."""
+    headings = (line.lstrip("#").strip() for line in markdown.splitlines() if line.startswith("#"))
+    return {re.sub(r"[^a-z0-9 _-]", "", h.lower()).replace(" ", "-") for h in headings}
+
+
+def test_every_technical_runbook_link_has_its_section():
+    from chalicelib.domain.alerts import technical
+
+    anchors = _anchors((ROOT / technical.RUNBOOKS).read_text())
+    for alarm in (*technical.ALARMS.values(), technical.UNKNOWN):
+        assert alarm.anchor in anchors, alarm.anchor
+    assert "alert-lifecycle" in anchors
 
 
 # --- packaging --------------------------------------------------------------------------------

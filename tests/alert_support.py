@@ -1,9 +1,10 @@
-"""An ops subscriber for tests: an SQS queue subscribed to the alerts topic (moto delivers SNS to SQS)."""
+"""Alert test helpers: an ops subscriber (an SQS queue on the alerts topic) and CloudWatch alarm events."""
 
 from __future__ import annotations
 
 import json
 import uuid
+from datetime import datetime
 from typing import Any
 
 import botocore.session
@@ -41,3 +42,24 @@ class Subscriber:
 
     def kinds(self) -> list[str]:
         return [m["notification"] for m in self.received()]
+
+
+def alarm_event(
+    state: str, at: datetime, name: str = "fan-engagement-dev-Api5xxAlarm", event_id: str = "e-1"
+) -> dict[str, Any]:
+    """An EventBridge "CloudWatch Alarm State Change" event, as the alarm_state_changed function receives it."""
+    return {
+        "version": "0",
+        "id": event_id,
+        "detail-type": "CloudWatch Alarm State Change",
+        "source": "aws.cloudwatch",
+        "account": "123456789012",
+        "time": at.isoformat(),
+        "region": "us-east-1",
+        "resources": [f"arn:aws:cloudwatch:us-east-1:123456789012:alarm:{name}"],
+        "detail": {
+            "alarmName": name,
+            "state": {"value": state, "reason": "Threshold Crossed", "timestamp": at.isoformat()},
+            "previousState": {"value": "OK" if state == "ALARM" else "ALARM"},
+        },
+    }
