@@ -10,7 +10,7 @@ STREAM_SECONDS ?= 1
 
 PYTEST := $(PY) -m pytest
 
-.PHONY: bench-jobs install run test lint typecheck unit functional concurrency property e2e cfn openapi token webhook job bench package clean
+.PHONY: alarm bench-jobs install run test lint typecheck unit functional concurrency property e2e cfn openapi token webhook job bench package clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -66,6 +66,10 @@ webhook: install
 job: install
 	@test -n "$(JOB)" || { echo 'usage: make job JOB=<job> [KEY=<idempotency-key>]  (e.g. JOB=expire-points)' >&2; exit 2; }
 	@$(PY) -m tools.run_job $(JOB) --port $(PORT) $(if $(KEY),--key $(KEY))
+
+alarm: install
+	@test -n "$(ALARM)" || { echo 'usage: make alarm ALARM=<alarm, e.g. Api5xxAlarm> [STATE=ALARM|OK]' >&2; exit 2; }
+	@$(PY) -m tools.local_alarm $(ALARM) $(or $(STATE),ALARM) --moto-port $(MOTO_PORT)
 
 bench: install
 	$(PY) -m bench.run

@@ -38,6 +38,7 @@ os.environ.update(
                 "youtube": ["whsec_" + base64.b64encode(b"youtube-secret-32-bytes-long!!!!").decode()],
             }
         ),
+        "ALERTS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:test-alerts",
         "ENGAGEMENT_RULES": json.dumps({"daily_caps": {"liked": 3, "commented": 2, "shared": 2, "viewed": 2}}),
     }
 )
@@ -83,11 +84,13 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 
 @pytest.fixture
 def aws() -> Iterator[None]:
+    from chalicelib.messaging import notifications
     from chalicelib.persistence import tables
     from chalicelib.services import caches
 
     with mock_aws():
         tables.create_all()
+        notifications.create_topic("test-alerts")
         caches.clear_all()
         yield
 

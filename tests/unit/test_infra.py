@@ -7,6 +7,7 @@ from .chalice/config.json rather than read from the models.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -33,7 +34,7 @@ DEPLOYED = load_settings({"TABLE_PREFIX": DEV["environment_variables"]["TABLE_PR
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
 # Chalice's logical ids for the app's Lambdas; the stream handlers' by the table whose stream they read.
 STREAM_FUNCTIONS = {"FansStream": "FansTable", "LedgerStream": "LedgerTable", "RedemptionsStream": "RedemptionsTable"}
-FUNCTIONS = ("APIHandler", "JwtAuth", "RunDueJobs", *STREAM_FUNCTIONS)
+FUNCTIONS = ("APIHandler", "JwtAuth", "RunDueJobs", "AlarmStateChanged", "AlertSweep", *STREAM_FUNCTIONS)
 TABLES: dict[str, dict[str, Any]] = {
     r["Properties"]["TableName"]: r for r in RESOURCES.values() if r.get("Type") == "AWS::DynamoDB::Table"
 }
@@ -267,13 +268,20 @@ def test_failed_job_runs_alarm_watches_the_metric_the_tick_emits():
 # --- scheduled function -----------------------------------------------------------------------
 
 
-def test_the_schedule_function_is_named_as_chalice_names_it_and_may_run_a_whole_run():
-    """Chalice names a scheduled Lambda `<app>-<stage>-<handler>`; the fixed name must agree with it."""
+def test_event_functions_are_named_as_chalice_names_them_and_the_tick_may_run_a_whole_run():
+    """Chalice names an event Lambda `<app>-<stage>-<handler>`; the fixed names must agree with it."""
     import app as application
 
     handlers = {f.name for f in application.app.event_sources}
-    assert handlers == {"run_due_jobs", "fans_stream", "ledger_stream", "redemptions_stream"}
-    assert RESOURCES["RunDueJobs"]["Properties"]["FunctionName"] == f"{CONFIG['app_name']}-dev-run_due_jobs"
+    streams = {"fans_stream", "ledger_stream", "redemptions_stream"}
+    assert handlers == {"run_due_jobs", "alarm_state_changed", "alert_sweep", *streams}
+    for logical, handler in [
+        ("RunDueJobs", "run_due_jobs"),
+        ("AlarmStateChanged", "alarm_state_changed"),
+        ("AlertSweep", "alert_sweep"),
+        *((logical, f"{table[:-5].lower()}_stream") for logical, table in STREAM_FUNCTIONS.items()),
+    ]:
+        assert RESOURCES[logical]["Properties"]["FunctionName"] == f"{CONFIG['app_name']}-dev-{handler}"
     assert DEV["lambda_functions"]["run_due_jobs"]["lambda_timeout"] == 900  # runs are worked in-process for now
 
 
@@ -379,6 +387,56 @@ def test_the_apis_policy_cannot_publish_events_or_read_streams():
     bus = ACCOUNT_ARN.format(service="events", resource=f"event-bus/{DEPLOYED.event_bus}")
     assert not allows("events:PutEvents", bus)
     assert not any(allows(a, f"{table_arn(name)}/stream/x") for name in TABLES for a in STREAM_READ)
+
+
+# --- alerts -----------------------------------------------------------------------------------
+
+
+def test_functions_that_publish_alerts_get_the_topic_from_the_template():
+    topic = RESOURCES["AlertsTopic"]
+    assert topic["Type"] == "AWS::SNS::Topic" and topic["Properties"]["TopicName"] == "fan-engagement-dev-alerts"
+    for function in ("APIHandler", "RunDueJobs", "AlarmStateChanged", "AlertSweep"):
+        variables = RESOURCES[function]["Properties"]["Environment"]["Variables"]
+        assert variables == {"ALERTS_TOPIC_ARN": {"Ref": "AlertsTopic"}}, function
+
+
+def test_policy_lets_the_functions_publish_to_the_alerts_topic_only():
+    topic = ACCOUNT_ARN.format(service="sns", resource=RESOURCES["AlertsTopic"]["Properties"]["TopicName"])
+    assert allows("sns:Publish", topic)
+    assert not allows("sns:Publish", ACCOUNT_ARN.format(service="sns", resource="another-topic"))
+    assert not allows("sns:Subscribe", topic) and not allows("sns:CreateTopic", topic)
+
+
+def test_every_alarm_is_named_for_the_stage_and_reaches_the_alarm_function_with_a_runbook():
+    """The rule's pattern takes this stage's alarms by name prefix; each alarm has its level and runbook anchor."""
+    import app as application
+    from chalicelib.domain.alerts import technical
+
+    pattern = RESOURCES["AlarmStateChanged"]["Properties"]["Events"]["AlarmStateChangedEvent"]["Properties"]["Pattern"]
+    [prefix] = [p["prefix"] for p in pattern["detail"]["alarmName"]]
+    assert prefix == f"{CONFIG['app_name']}-dev-"
+    assert application.ALARM_STATE_CHANGES["detail-type"] == ["CloudWatch Alarm State Change"]
+    alarms = {name: r for name, r in RESOURCES.items() if r.get("Type") == "AWS::CloudWatch::Alarm"}
+    assert alarms
+    for logical, alarm in alarms.items():
+        assert alarm["Properties"]["AlarmName"] == prefix + logical
+        assert "AlarmActions" not in alarm["Properties"]  # EventBridge carries every state change
+        assert technical.known(alarm["Properties"]["AlarmName"]) is technical.ALARMS[logical]
+
+
+def _anchors(markdown: str) -> set[str]:
+    """GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens."""
+    headings = (line.lstrip("#").strip() for line in markdown.splitlines() if line.startswith("#"))
+    return {re.sub(r"[^a-z0-9 _-]", "", h.lower()).replace(" ", "-") for h in headings}
+
+
+def test_every_technical_runbook_link_has_its_section():
+    from chalicelib.domain.alerts import technical
+
+    anchors = _anchors((ROOT / technical.RUNBOOKS).read_text())
+    for alarm in (*technical.ALARMS.values(), technical.UNKNOWN):
+        assert alarm.anchor in anchors, alarm.anchor
+    assert "alert-lifecycle" in anchors
 
 
 # --- packaging --------------------------------------------------------------------------------
