@@ -6,10 +6,11 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 PORT ?= 8000
 MOTO_PORT ?= 5005
 TICK_SECONDS ?= 60
+STREAM_SECONDS ?= 1
 
 PYTEST := $(PY) -m pytest
 
-.PHONY: bench-jobs install run test lint typecheck unit functional concurrency property e2e cfn openapi token webhook job bench package clean
+.PHONY: alarm bench-jobs install run test lint typecheck unit functional concurrency property e2e cfn openapi token webhook job bench package clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,7 +22,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 install: $(STAMP)
 
 run: install
-	$(PY) -m tools.local_stack --port $(PORT) --moto-port $(MOTO_PORT) --tick-seconds $(TICK_SECONDS)
+	$(PY) -m tools.local_stack --port $(PORT) --moto-port $(MOTO_PORT) --tick-seconds $(TICK_SECONDS) --stream-seconds $(STREAM_SECONDS)
 
 # Every check: lint, types, the packaged template, then every suite (unit to e2e).
 test: install lint typecheck cfn
@@ -65,6 +66,10 @@ webhook: install
 job: install
 	@test -n "$(JOB)" || { echo 'usage: make job JOB=<job> [KEY=<idempotency-key>]  (e.g. JOB=expire-points)' >&2; exit 2; }
 	@$(PY) -m tools.run_job $(JOB) --port $(PORT) $(if $(KEY),--key $(KEY))
+
+alarm: install
+	@test -n "$(ALARM)" || { echo 'usage: make alarm ALARM=<alarm, e.g. Api5xxAlarm> [STATE=ALARM|OK]' >&2; exit 2; }
+	@$(PY) -m tools.local_alarm $(ALARM) $(or $(STATE),ALARM) --moto-port $(MOTO_PORT)
 
 bench: install
 	$(PY) -m bench.run

@@ -37,6 +37,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import moto_server
+
 ROOT = Path(__file__).resolve().parent.parent
 START, BOTO3, BOTO3_SOURCE = "python -c pass (interpreter start)", "import boto3", "import boto3 (no bytecode)"
 DEPLOYED, LOCAL = "import app (Lambda env, tracing on, as deployed)", "import app (POWERTOOLS_TRACE_DISABLED=true)"
@@ -111,45 +113,13 @@ def _directory(prefix: str) -> str:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _wait_for(port: int, server: subprocess.Popen[bytes], seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"moto server exited with status {server.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"moto server did not listen on port {port} within {seconds} s")
-
-
 @contextmanager
 def local_services() -> Iterator[Services]:
     """Start moto on loopback, create the app's tables there, and bind a UDP socket for X-Ray documents."""
-    port = _free_port()
-    endpoint = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "AWS_ENDPOINT_URL": endpoint}
-    command = [sys.executable, "-m", "tools.serialised_moto", "--port", str(port)]
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        _wait_for(port, server)
-        create = "from chalicelib.persistence import tables; tables.create_all()"
-        subprocess.run([sys.executable, "-c", create], cwd=ROOT, env=env, check=True)
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as daemon:
-            daemon.bind(("127.0.0.1", 0))
-            daemon.setblocking(False)
-            yield Services(endpoint, daemon)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with moto_server.running(dict(os.environ)) as env, socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as daemon:
+        daemon.bind(("127.0.0.1", 0))
+        daemon.setblocking(False)
+        yield Services(env["AWS_ENDPOINT_URL"], daemon)
 
 
 def extracted_bundle() -> tuple[Path, Path] | None:

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.domain.histogram import ScoreHistogram
-from chalicelib.domain.ranking import TierRules, rank
-from chalicelib.domain.tiers import Tier
+from chalicelib.domain.ranking import rank
+from chalicelib.domain.tiers import Tier, TierRules
 
 SIZES = (1_000_000, 10_000_000)
 ZERO_SHARE = 0.6

@@ -1,26 +1,35 @@
-"""`recalculate-tiers` over N seeded fans on in-process moto, against a bare parallel scan of the same table.
+"""`recalculate-tiers` over 10,000 and 100,000 seeded fans, against a bare parallel scan of the same table.
 
-Two runs on the same day: the first promotes (its writes are counted per changed fan), the
-second finds nothing to change, so its time is the job's two read passes (measure, then decide)
-alone, compared with the floor: boto3 scanning the same segments with the same page size.
+Each size gets its own moto server (serialised, with O(page) segmented scans and copy-free
+transactions: tools/moto_scan.py, tools/moto_transactions.py, so moto's own O(N) per call does
+not swamp what is measured) and two fresh processes: one seeds the fans, the other is the
+worker. The worker scans the table as the floor would (boto3, the job's segments and page size),
+before and after running the job twice on the same day: the first run promotes (its writes counted per changed
+fan); the second finds nothing to change, so its time is the job's two read passes alone. The
+worker's peak RSS is the job's memory, not moto's tables, which live in the server.
+
+`python -m bench.recalculation seed|work FANS NOW` are those two processes.
 """
 
 from __future__ import annotations
 
+import json
 import random
+import resource
+import subprocess
+import sys
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from bench.counting import recording
-from chalicelib.domain.activity import Kind
+from bench import moto_server
 
-SIZES = (1_000, 2_000)
+SIZES = (10_000, 100_000)
 SEED = 20261130
-ACTIONS: tuple[Kind, ...] = ("checkin", "liked", "commented", "shared")
+NOW = "2026-11-22T04:00:00+00:00"
 
 
-def _seed(fans: int, clock_now: Any) -> None:
+def _seed(fans: int, now: datetime) -> None:
     from chalicelib.domain import activity
     from chalicelib.domain import fan as fans_domain
     from chalicelib.persistence import codec
@@ -28,24 +37,24 @@ def _seed(fans: int, clock_now: Any) -> None:
 
     rules = activity.ScoreRules()
     rng = random.Random(SEED)
+    kinds: tuple[activity.Kind, ...] = ("checkin", "liked", "commented", "shared")
     with FanModel.batch_write() as batch:
         for n in range(fans):
             acted = activity.Activity()
             for _ in range(rng.choice((0, 0, 0, 1, 2, 3, 5, 8, 13))):  # most fans quiet, a long tail
-                at = clock_now - timedelta(hours=rng.randrange(0, 24 * 20))
-                kind = rng.choice(ACTIONS)
-                acted = activity.record(acted, kind, at, at.date(), rules)
-            fan = fans_domain.Fan(f"bench-fan-{n:06d}", version=1, created_at=clock_now, activity=acted)
+                at = now - timedelta(hours=rng.randrange(0, 24 * 20))
+                acted = activity.record(acted, rng.choice(kinds), at, at.date(), rules)
+            fan = fans_domain.Fan(f"bench-fan-{n:07d}", version=1, created_at=now, activity=acted)
             batch.save(codec.fan_to_item(fan))
 
 
 def _floor(segments: int, page: int) -> tuple[float, int]:
-    """A bare parallel scan: every segment, page by page, with the app's page size."""
+    """A bare parallel scan: every segment, page by page, with the job's page size."""
     import boto3
 
     from chalicelib.settings import get_settings
 
-    client = boto3.client("dynamodb", region_name="us-east-1")
+    client = boto3.client("dynamodb")
     table = get_settings().table_name("fans")
     began, seen = time.perf_counter(), 0
     for segment in range(segments):
@@ -60,38 +69,45 @@ def _floor(segments: int, page: int) -> tuple[float, int]:
     return time.perf_counter() - began, seen
 
 
-def measure(fans: int) -> dict[str, Any]:
-    from bench import environment
+def _work(fans: int, now: datetime) -> dict[str, Any]:
+    from bench.counting import recording
     from bench.driver import Clock, installed
     from chalicelib.services import job_worker, jobs, tier_recalculation
     from chalicelib.settings import get_settings
 
-    with environment.fresh_aws(), installed(Clock()) as clock:
-        _seed(fans, clock.now)
-        floor_seconds, scanned = _floor(get_settings().job_segments, job_worker.PAGE)
+    name = tier_recalculation.JOB.name
+    with installed(Clock(now)):
+        before_seconds, scanned = _floor(get_settings().job_segments, job_worker.PAGE)
         with recording() as first_log:
             began = time.perf_counter()
-            first = jobs.run_in_process(jobs.start(tier_recalculation.JOB.name, "bench-1", "operator", clock.now))
+            first = jobs.run_in_process(jobs.start(name, "bench-1", "operator", now))
             first_seconds = time.perf_counter() - began
         with recording() as second_log:
             began = time.perf_counter()
-            second = jobs.run_in_process(jobs.start(tier_recalculation.JOB.name, "bench-2", "operator", clock.now))
+            second = jobs.run_in_process(jobs.start(name, "bench-2", "operator", now))
             second_seconds = time.perf_counter() - began
+        after_seconds, _ = _floor(get_settings().job_segments, job_worker.PAGE)
+    floor_seconds = (before_seconds + after_seconds) / 2  # either side of the job's read passes: drift cancels
+    if second.summary.get("promoted", 0) or second.summary.get("demoted", 0):
+        raise RuntimeError(f"the second run of the day changed fans: {second.summary}")
     changed = first.summary.get("promoted", 0) + first.summary.get("demoted", 0)
     first_writes, second_writes = _fan_writes(first_log), _fan_writes(second_log)
     return {
         "fans": fans,
         "scanned_by_floor": scanned,
-        "floor_seconds": round(floor_seconds, 3),
+        "floor_seconds": round(floor_seconds, 2),
+        "floor_seconds_before_and_after": [round(before_seconds, 2), round(after_seconds, 2)],
         "floor_fans_per_second": round(scanned / floor_seconds),
+        "read_passes_seconds": round(second_seconds, 2),
         "read_passes_fans_per_second": round(2 * fans / second_seconds),
         "read_pass_vs_floor": round((2 * fans / second_seconds) / (scanned / floor_seconds), 2),
-        "first_run_seconds": round(first_seconds, 2),
+        "first_run_seconds": round(first_seconds, 1),
         "changed_fans": changed,
         "fan_writes_first_run": first_writes,
-        "writes_per_changed_fan": round(first_writes / changed, 2) if changed else None,
+        "writes_per_changed_fan": round(first_writes / changed, 3) if changed else None,
         "fan_writes_second_run": second_writes,
-        "unchanged_second_run": second.summary.get("fans", 0) - second.summary.get("promoted", 0),
+        "requests_second_run": len(second_log.requests),
+        "worker_peak_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
         "summary_first_run": first.summary,
     }
 
@@ -101,5 +117,38 @@ def _fan_writes(log: Any) -> int:
     return sum(1 for r in log.requests if r.operation == "TransactWriteItems" and b"-job-runs" not in r.body)
 
 
-def run() -> list[dict[str, Any]]:
-    return [measure(size) for size in SIZES]
+def measure(fans: int) -> dict[str, Any]:
+    with moto_server.running(moto_server.environment(), "--fast-scan") as env:
+        command = [sys.executable, "-m", "bench.recalculation"]
+        began = time.perf_counter()
+        subprocess.run([*command, "seed", str(fans), NOW], cwd=moto_server.ROOT, env=env, check=True)
+        seeded = time.perf_counter() - began
+        done = subprocess.run(
+            [*command, "work", str(fans), NOW], cwd=moto_server.ROOT, env=env, check=True, capture_output=True
+        )
+    figures: dict[str, Any] = json.loads(done.stdout.decode().strip().splitlines()[-1])
+    return {**figures, "seed_seconds": round(seeded, 1)}
+
+
+def run(sizes: tuple[int, ...] = SIZES) -> list[dict[str, Any]]:
+    figures = [measure(size) for size in sizes]
+    smallest, largest = figures[0], figures[-1]
+    growth = largest["worker_peak_rss_kib"] / smallest["worker_peak_rss_kib"]
+    for f in figures:
+        f["peak_rss_vs_smallest"] = round(f["worker_peak_rss_kib"] / smallest["worker_peak_rss_kib"], 3)
+    largest["peak_rss_growth_over_sizes"] = round(growth, 3)
+    return figures
+
+
+def main(argv: list[str]) -> None:
+    step, fans, now = argv[0], int(argv[1]), datetime.fromisoformat(argv[2])
+    if step == "seed":
+        _seed(fans, now)
+    elif step == "work":
+        print(json.dumps(_work(fans, now)), flush=True)
+    else:
+        raise SystemExit(f"unknown step {step!r}: seed or work")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -239,17 +239,20 @@ def recalculation() -> list[dict[str, Any]]:
             f["changed_fans"],
             f["writes_per_changed_fan"],
             f["fan_writes_second_run"],
+            f["worker_peak_rss_kib"] // 1024,
+            f["peak_rss_vs_smallest"],
         )
         for f in figures
     ]
     headers = ["fans", "floor fans/s", "job read fans/s", "vs floor", "1st run s", "changed", "writes/changed"]
-    headers += ["writes, 2nd run"]
+    headers += ["writes, 2nd run", "worker peak MiB", "vs smallest"]
     note = (
-        "  in-process moto; floor = boto3 scanning the same 4 segments, 100 items a page; 'job read' = the\n"
-        "  second run of the day (nothing to change: two read passes, measure then decide) over 2 x fans;\n"
-        "  writes = fan TransactWriteItems (the job's own run, lock, segment and context items apart)."
+        "  a moto server per size (serialised, O(page) scans); floor = boto3 scanning the same 4 segments,\n"
+        "  100 items a page, before and after the job (mean); 'job read' = the second run of the day\n"
+        "  (nothing to change: two read passes, measure then decide) over 2 x fans; writes = fan\n"
+        "  TransactWriteItems (the job's own bookkeeping apart); peak RSS of the worker process alone."
     )
-    say(report.table("6. recalculate-tiers over seeded fans (in-process)", headers, rows, note))
+    say(report.table("6. recalculate-tiers over seeded fans (worker process, moto server)", headers, rows, note))
     return figures
 
 

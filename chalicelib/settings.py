@@ -14,9 +14,11 @@ from functools import lru_cache
 
 from chalicelib.domain import days
 from chalicelib.domain.activity import ScoreRules
+from chalicelib.domain.alerts.model import LEVELS, AlertPolicy
 from chalicelib.domain.checkin import CheckinRules, StreakBonus
 from chalicelib.domain.engagement import KINDS, EngagementRules
 from chalicelib.domain.lifecycle import LifecycleRules
+from chalicelib.domain.tiers import TierRules
 
 
 class SettingsError(ValueError):
@@ -51,12 +53,20 @@ class Settings:
     content_stat_shards: int
     score_rules: ScoreRules
     lifecycle_rules: LifecycleRules
+    tier_rules: TierRules
+    alerts_topic_arn: str | None
+    alert_policy: AlertPolicy
     job_segments: int  # a run's parallel-scan segments, one worker each (docs/jobs.md)
     job_queue_url: str | None  # the segment queue; unset, runs are worked in-process (local stack, tests)
     job_queue_max_receives: int  # the queue's maxReceiveCount: a segment failing its last receive fails its run
 
     def table_name(self, entity: str) -> str:
         return f"{self.table_prefix}-{entity}"
+
+    @property
+    def event_bus(self) -> str:
+        """The EventBridge bus outgoing domain events go to (API.md: `<prefix>-events`)."""
+        return f"{self.table_prefix}-events"
 
 
 def _int(env: dict[str, str], name: str, default: int, minimum: int = 0) -> int:
@@ -146,6 +156,57 @@ def _lifecycle_rules(raw: str | None) -> LifecycleRules:
 _DURATIONS = ("loyalty_tenure", "at_risk_after", "churned_after")
 
 
+def _tier_rules(raw: str | None) -> TierRules:
+    """Overrides, e.g. {"entry_shares": [0.05, 0.25, 0.55], "exit_shares": [0.1, 0.3, 0.6], "warning_days": 7}."""
+    defaults = TierRules()
+    if not raw:
+        return defaults
+    try:
+        data = json.loads(raw)
+        unknown = set(data) - {"entry_shares", "exit_shares", "warning_days"}
+        if unknown:
+            raise ValueError(f"unknown keys {sorted(unknown)}")
+        entry = tuple(float(v) for v in data.get("entry_shares", defaults.entry_shares))
+        leave = tuple(float(v) for v in data.get("exit_shares", defaults.exit_shares))
+        if len(entry) != 3 or len(leave) != 3:
+            raise ValueError("entry_shares and exit_shares are three cumulative shares: head, active, potential")
+        warning_days = int(data.get("warning_days", defaults.warning_days))
+        return TierRules(entry_shares=entry, exit_shares=leave, warning_days=warning_days)
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise SettingsError(f"TIER_RULES must be JSON of entry_shares, exit_shares and warning_days: {exc}") from exc
+
+
+def _alert_policy(env: dict[str, str]) -> AlertPolicy:
+    """Defaults of the alert lifecycle (docs/operations.md, "Alert lifecycle"); rules may set their own periods.
+
+    ALERT_REPEAT_MINUTES overrides per level, e.g. {"warning": 720}.
+    """
+    defaults = AlertPolicy()
+    raw = env.get("ALERT_REPEAT_MINUTES")
+    try:
+        overrides = {str(k): int(v) for k, v in json.loads(raw).items()} if raw else {}
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise SettingsError('ALERT_REPEAT_MINUTES must be JSON like {"warning": 1440, "escalate": 60}') from exc
+    if set(overrides) - set(LEVELS) or any(v < 1 for v in overrides.values()):
+        raise SettingsError(f"ALERT_REPEAT_MINUTES takes levels {list(LEVELS)} with at least 1 minute each")
+    repeats = dict(defaults.repeat_intervals)
+    for level in LEVELS:
+        if level in overrides:
+            repeats[level] = timedelta(minutes=overrides[level])
+
+    def minutes(name: str, default: timedelta, minimum: int = 0) -> timedelta:
+        return timedelta(minutes=_int(env, name, int(default.total_seconds() // 60), minimum=minimum))
+
+    return AlertPolicy(
+        pending=minutes("ALERT_PENDING_MINUTES", defaults.pending),
+        clear_period=minutes("ALERT_CLEAR_MINUTES", defaults.clear_period),
+        repeat_intervals=repeats,
+        max_repeats=_int(env, "ALERT_MAX_REPEATS", defaults.max_repeats),
+        escalate_after=minutes("ALERT_ESCALATE_AFTER_MINUTES", defaults.escalate_after, minimum=1),
+        evidence_items=_int(env, "ALERT_EVIDENCE_ITEMS", defaults.evidence_items, minimum=1),
+    )
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Build settings from a mapping (the process environment by default), validating everything."""
     env = dict(os.environ) if env is None else env
@@ -183,6 +244,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         content_stat_shards=_int(env, "CONTENT_STAT_SHARDS", 32, minimum=1),
         score_rules=_score_rules(env.get("SCORE_RULES")),
         lifecycle_rules=_lifecycle_rules(env.get("LIFECYCLE_RULES")),
+        tier_rules=_tier_rules(env.get("TIER_RULES")),
+        alerts_topic_arn=env.get("ALERTS_TOPIC_ARN") or None,
+        alert_policy=_alert_policy(env),
         job_segments=_int(env, "JOB_SEGMENTS", 32, minimum=1),
         job_queue_url=env.get("JOB_QUEUE_URL") or None,
         job_queue_max_receives=_int(env, "JOB_QUEUE_MAX_RECEIVES", 3, minimum=1),

@@ -61,21 +61,22 @@ def policy_file(function: str | None = None) -> str:
     return str(own or DEV["iam_policy_file"])
 
 
-def policy(function: str | None = None) -> dict[str, Any]:
-    document: dict[str, Any] = json.loads((ROOT / ".chalice" / policy_file(function)).read_text())
-    return document
+def document(function: str | None = None) -> dict[str, Any]:
+    """The policy document of a Chalice function (by handler name); the stage's by default."""
+    found: dict[str, Any] = json.loads((ROOT / ".chalice" / policy_file(function)).read_text())
+    return found
 
 
-POLICY = policy()
+POLICY = document()
 
 
-def allows(action: str, arn: str, document: dict[str, Any] = POLICY) -> bool:
-    """Whether some Allow statement of the policy grants `action` on the concrete `arn` (IAM wildcard matching)."""
+def allows(action: str, arn: str, policy: dict[str, Any] | None = None) -> bool:
+    """Whether some Allow statement of `policy` (the API's by default) grants `action` on the concrete `arn`."""
     return any(
         s["Effect"] == "Allow"
         and any(fnmatchcase(action.lower(), a.lower()) for a in as_list(s["Action"]))
         and any(fnmatchcase(arn, r) for r in as_list(s["Resource"]))
-        for s in document["Statement"]
+        for s in (policy or POLICY)["Statement"]
     )
 
 
@@ -107,8 +108,8 @@ def resources() -> list[str]:
 
 def granted(function: str | None = None) -> dict[str, set[str]]:
     """Resource ARN -> the DynamoDB and SQS actions the function's policy grants on it."""
-    document = policy(function)
-    return {arn: {a for a in DYNAMODB_ACTIONS | SQS_ACTIONS if allows(a, arn, document)} for arn in resources()}
+    policy = document(function)
+    return {arn: {a for a in DYNAMODB_ACTIONS | SQS_ACTIONS if allows(a, arn, policy)} for arn in resources()}
 
 
 def authorised_as(operation: str, params: dict[str, Any]) -> list[tuple[str, str]]:

@@ -6,9 +6,12 @@ from typing import TYPE_CHECKING
 
 from chalicelib.api import schemas
 from chalicelib.domain import fan as fans
+from chalicelib.domain.alerts.model import Alert as AlertState
+from chalicelib.domain.alerts.model import Silence as SilenceState
 from chalicelib.domain.jobs import JobRun as JobRunState
 from chalicelib.domain.rewards import Reward
 from chalicelib.persistence.content_metrics import ContentMetrics as ContentMetricsRead
+from chalicelib.services import profiles
 from chalicelib.services.adjustments import AdjustmentResult
 from chalicelib.services.checkins import CheckinResult
 from chalicelib.services.redemptions import RedemptionResult
@@ -29,8 +32,10 @@ def checkin(result: CheckinResult) -> schemas.Checkin:
     )
 
 
-def profile(fan: fans.Fan) -> schemas.Profile:
+def profile(found: profiles.Profile) -> schemas.Profile:
     settings = get_settings()
+    fan, progress = found.fan, found.progress
+    warning = progress.downgrade_warning
     return schemas.Profile(
         fan_id=fan.fan_id,
         time_zone=fan.zone_or(settings.community_time_zone),
@@ -38,6 +43,13 @@ def profile(fan: fans.Fan) -> schemas.Profile:
         lifetime_points=fan.lifetime_points,
         tier=fan.tier,  # type: ignore[arg-type]
         tier_since=fan.tier_since,
+        tier_progress=schemas.TierProgress(
+            score=progress.score,
+            next_tier=progress.next_tier,
+            score_to_next=progress.score_to_next,
+            score_to_keep=progress.score_to_keep,
+            downgrade_warning=None if warning is None else schemas.DowngradeWarning(to=warning.to, on=warning.on),
+        ),
         lifecycle_stage=fan.lifecycle_stage,  # type: ignore[arg-type]
         at_risk=fan.at_risk,
         streak=fan.streak,
@@ -145,4 +157,41 @@ def segments(found: SegmentsState) -> schemas.Segments:
         tiers=schemas.TierCounts(**found.tiers),
         lifecycle=schemas.StageCounts(**found.lifecycle),
         changes=schemas.TierChanges(**found.changes),
+    )
+
+
+def alert(found: AlertState) -> schemas.Alert:
+    """A raised alert (operators never see a pending one, so `level` and `raised_at` are set)."""
+    assert found.level is not None and found.raised_at is not None, "pending alerts are not listed"
+    return schemas.Alert(
+        alert_id=found.alert_id,
+        dedup_key=found.dedup_key,
+        rule=found.rule,
+        category=found.category,
+        level=found.level,
+        status=found.status,  # type: ignore[arg-type]
+        title=found.title,
+        summary=found.summary,
+        evidence=found.evidence,
+        first_seen_at=found.first_seen_at,
+        raised_at=found.raised_at,
+        detected_at=found.detected_at or found.raised_at,
+        runbook=found.runbook,
+        acknowledged_by=found.acknowledged_by,
+        acknowledged_at=found.acknowledged_at,
+        resolved_at=found.resolved_at,
+        resolved_by=found.resolved_by,
+        notifications=found.notifications,
+        muted=found.muted,
+    )
+
+
+def silence(found: SilenceState) -> schemas.Silence:
+    return schemas.Silence(
+        silence_id=found.silence_id,
+        matchers=schemas.SilenceMatchers(category=found.category, rule=found.rule),
+        ends_at=found.ends_at,
+        reason=found.reason,
+        created_by=found.created_by,
+        created_at=found.created_at,
     )

@@ -57,7 +57,8 @@ class Activity:
 
     `score_value` is the score at `score_at`, before rounding. The masks share the anchor `day`:
     `core_mask` days with a core action, `seen_mask` days with any activity (completed views too),
-    `shared_mask` and `published_mask` days with a share or a published piece of content.
+    `shared_mask` and `published_mask` days with a share or a published piece of content,
+    `redeemed_mask` days with a confirmed redemption (the KPIs' redemption conversion).
     """
 
     score_value: float = 0.0
@@ -67,6 +68,7 @@ class Activity:
     seen_mask: int = 0
     shared_mask: int = 0
     published_mask: int = 0
+    redeemed_mask: int = 0
     first_seen_at: datetime | None = None
     last_core_at: datetime | None = None
 
@@ -97,6 +99,7 @@ def record(activity: Activity, kind: Kind, at: datetime, day: date, rules: Score
         seen_mask=marked(activity.seen_mask, True),
         shared_mask=marked(activity.shared_mask, kind == "shared"),
         published_mask=marked(activity.published_mask, kind == "published"),
+        redeemed_mask=marked(activity.redeemed_mask, kind == "redemption"),
         first_seen_at=at if activity.first_seen_at is None else min(activity.first_seen_at, at),
         last_core_at=_latest(activity.last_core_at, at) if core else activity.last_core_at,
     )
@@ -133,6 +136,10 @@ def shared_days(activity: Activity, today: date, days: int = WINDOW_DAYS) -> int
 
 def published_days(activity: Activity, today: date, days: int = WINDOW_DAYS) -> int:
     return _count(activity.published_mask, activity.day, today, days)
+
+
+def redeemed_days(activity: Activity, today: date, days: int = WINDOW_DAYS) -> int:
+    return _count(activity.redeemed_mask, activity.day, today, days)
 
 
 def _added(activity: Activity, weight: int, at: datetime, half_life: timedelta) -> tuple[float, datetime]:

@@ -43,30 +43,12 @@ from typing import Any, Literal
 
 from chalicelib.domain import days
 from chalicelib.domain.histogram import ScoreHistogram
-from chalicelib.domain.tiers import TIERS, DowngradeWarning, Tier
+from chalicelib.domain.tiers import TIERS, DowngradeWarning, Tier, TierRules
 
 RunKind = Literal["daily", "monthly"]
 Reason = Literal["promoted", "demoted", "held_by_hysteresis", "unchanged"]
 RANKED: tuple[Tier, ...] = ("head", "active", "potential")  # the tiers with a cut-off, highest first
 MIN_CUTOFF = 1  # score 0 is silent whatever the rank
-
-
-@dataclass(frozen=True)
-class TierRules:
-    """Cumulative shares (head, active, potential); exit shares are the wider band a tier is kept in."""
-
-    entry_shares: tuple[float, float, float] = (0.05, 0.25, 0.55)
-    exit_shares: tuple[float, float, float] = (0.075, 0.30, 0.60)
-    warning_days: int = 7
-
-    def __post_init__(self) -> None:
-        entry, leave = self.entry_shares, self.exit_shares
-        if not (0 < entry[0] <= entry[1] <= entry[2] <= 1 and leave[0] <= leave[1] <= leave[2] <= 1):
-            raise ValueError("shares must be cumulative: 0 < head <= active <= potential <= 1")
-        if any(out < into for into, out in zip(entry, leave, strict=True)):
-            raise ValueError("an exit share cannot be narrower than its entry share")
-        if not 1 <= self.warning_days <= 27:
-            raise ValueError("the warning must fall after the previous monthly run: 1 to 27 days")
 
 
 @dataclass(frozen=True)
@@ -273,11 +255,14 @@ class TierProgress:
 
 
 def tier_progress(
-    tier: Tier, score: int, ranking: Ranking, warning: DowngradeWarning | None, today: date
+    tier: Tier, score: int, ranking: Ranking | None, warning: DowngradeWarning | None, today: date
 ) -> TierProgress:
     """The warning is shown only while it would still be carried out: held for this tier, its run
-    still ahead (the run day itself is the run's), and the fan still below the exit cut-off."""
+    still ahead (the run day itself is the run's), and the fan still below the exit cut-off.
+    Before the first recalculation there are no cut-offs, so no distances and no warning."""
     above = tier_above(tier)
+    if ranking is None:
+        return TierProgress(score, above, None, None, None)
     entry = None if above is None else ranking.entry.of(above)
     keep = ranking.exit.of(tier)
     shown = warning if pending(warning, tier, today) and below_exit(tier, score, ranking) else None

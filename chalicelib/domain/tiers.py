@@ -35,3 +35,21 @@ class DowngradeWarning:
             raise ValueError(f"unknown tier {to!r}")
         tier: Tier = to
         return cls(tier, date.fromisoformat(data["on"]))
+
+
+@dataclass(frozen=True)
+class TierRules:
+    """Cumulative shares (head, active, potential); exit shares are the wider band a tier is kept in."""
+
+    entry_shares: tuple[float, float, float] = (0.05, 0.25, 0.55)
+    exit_shares: tuple[float, float, float] = (0.075, 0.30, 0.60)
+    warning_days: int = 7
+
+    def __post_init__(self) -> None:
+        entry, leave = self.entry_shares, self.exit_shares
+        if not (0 < entry[0] <= entry[1] <= entry[2] <= 1 and leave[0] <= leave[1] <= leave[2] <= 1):
+            raise ValueError("shares must be cumulative: 0 < head <= active <= potential <= 1")
+        if any(out < into for into, out in zip(entry, leave, strict=True)):
+            raise ValueError("an exit share cannot be narrower than its entry share")
+        if not 1 <= self.warning_days <= 27:
+            raise ValueError("the warning must fall after the previous monthly run: 1 to 27 days")

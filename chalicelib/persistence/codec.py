@@ -90,16 +90,18 @@ def _stored_fan(item: FanModel, version: int) -> Fan:
         former_accounts=tuple((a.platform, a.external_user_id) for a in item.former_accounts or []),
         activity=activity_from_text(item.activity),
         at_risk=bool(item.at_risk),
+        expiry_notices=frozenset(item.expiry_notices or ()),
         version=version,
         created_at=item.created_at,
     )
 
 
-ACTIVITY_FORMAT = "a1"
+ACTIVITY_FORMAT = "a2"
+_FORMERLY = "a1"  # before redeemed_mask: read as no redemption days
 
 
 def activity_text(activity: Activity) -> str | None:
-    """`a1|score|score_at|day|core|seen|shared|published|first_seen_at|last_core_at`, empty parts for None.
+    """`a2|score|score_at|day|core|seen|shared|published|first_seen_at|last_core_at|redeemed`, empty parts for None.
 
     One string rather than a map of nine attributes: every fan write carries it, and PynamoDB's
     map serialisation costs a measurable share of a check-in (docs/benchmarks.md).
@@ -117,6 +119,7 @@ def activity_text(activity: Activity) -> str | None:
         str(activity.published_mask),
         _instant_or_empty(activity.first_seen_at),
         _instant_or_empty(activity.last_core_at),
+        str(activity.redeemed_mask),
     )
     return "|".join(parts)
 
@@ -124,9 +127,9 @@ def activity_text(activity: Activity) -> str | None:
 def activity_from_text(text: str | None) -> Activity:
     if not text:
         return Activity()
-    version, score, score_at, day, core, seen, shared, published, first_seen, last_core = text.split("|")
-    if version != ACTIVITY_FORMAT:
-        raise ValueError(f"unknown activity format {version!r}")
+    version, score, score_at, day, core, seen, shared, published, first_seen, last_core, *rest = text.split("|")
+    if (version, len(rest)) not in ((ACTIVITY_FORMAT, 1), (_FORMERLY, 0)):
+        raise ValueError(f"unknown activity format {version!r} with {len(rest)} extra parts")
     return Activity(
         score_value=float(score),
         score_at=_instant_or_none(score_at),
@@ -137,6 +140,7 @@ def activity_from_text(text: str | None) -> Activity:
         published_mask=int(published),
         first_seen_at=_instant_or_none(first_seen),
         last_core_at=_instant_or_none(last_core),
+        redeemed_mask=int(rest[0]) if rest else 0,
     )
 
 
@@ -170,6 +174,7 @@ def fan_to_item(fan: Fan, change_token: str | None = None) -> FanModel:
         former_accounts=[AccountAttribute(platform=p, external_user_id=e) for p, e in fan.former_accounts] or None,
         activity=activity_text(fan.activity),
         at_risk=fan.at_risk or None,
+        expiry_notices=set(fan.expiry_notices) or None,
         version=fan.version,
         created_at=fan.created_at,
         change_token=change_token,

@@ -8,10 +8,13 @@ from typing import Any, Literal
 
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
+from pynamodb.transactions import TransactGet
 
 from chalicelib.domain.jobs import JobRun, Segment
-from chalicelib.persistence import items
-from chalicelib.persistence.models import JobRunModel
+from chalicelib.domain.settlement import StoredFan
+from chalicelib.persistence import codec, items, reads
+from chalicelib.persistence.connection import transaction_connection
+from chalicelib.persistence.models import FanModel, JobRunModel
 from chalicelib.persistence.transaction import Cancelled, Transaction, with_retries
 
 LOCK = "lock"
@@ -325,3 +328,16 @@ def finish(run: JobRun, now: datetime, latest: bool = True) -> bool:
         if not cancelled.failed(items.JOB_LOCK):  # a run that outlived its lease: the lock is another's now
             raise
     return True
+
+
+def latest_with_fan(job: str, fan_id: str) -> tuple[JobRun | None, StoredFan | None]:
+    """The job's newest succeeded run and a fan in one consistent request (TransactGetItems), so a
+    profile's cut-offs ride along with the fan's own read instead of costing a second request."""
+
+    def read() -> tuple[JobRun | None, StoredFan | None]:
+        with TransactGet(connection=transaction_connection()) as tx:
+            run_future = tx.get(JobRunModel, job, LATEST)
+            fan_future = tx.get(FanModel, fan_id)
+        return reads.resolve(run_future, _run_from), reads.resolve(fan_future, codec.fan_from_item)
+
+    return with_retries(read)

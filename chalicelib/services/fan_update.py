@@ -71,7 +71,12 @@ def current(fan_id: str, stored: StoredFan | None) -> fans.Fan:
 
 def read(fan_id: str) -> fans.Fan:
     """One consistent read of the fan as it stands; remembered for the next request."""
-    fan = current(fan_id, reads.fan(fan_id))
+    return adopt(fan_id, reads.fan(fan_id))
+
+
+def adopt(fan_id: str, stored: StoredFan | None) -> fans.Fan:
+    """A consistent read made with other items, settled and remembered as `read` would."""
+    fan = current(fan_id, stored)
     fan_cache.remember(fan)
     return fan
 

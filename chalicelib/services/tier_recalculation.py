@@ -20,24 +20,23 @@ from chalicelib.services import fan_update
 from chalicelib.services.job_spec import Context, Counts, Job, Measure
 from chalicelib.settings import get_settings
 
-RULES = ranking.TierRules()
-
 
 def score(fan: fans.Fan, at: datetime) -> int:
     return activity.score(fan.activity, at, get_settings().score_rules)
 
 
 def cutoffs(histogram: ScoreHistogram) -> dict[str, Any]:
-    return ranking.rank(histogram, RULES).to_dict()
+    return ranking.rank(histogram, get_settings().tier_rules).to_dict()
 
 
 def decide(fan: fans.Fan, at: datetime, context: Context | None) -> fan_update.Decision[Counts]:
     if context is None:
         raise ValueError("recalculate-tiers decides from the run's cut-offs")
-    run_on = days.local_day(at, get_settings().community_time_zone)
+    settings = get_settings()
+    run_on = days.local_day(at, settings.community_time_zone)
     current = cast(Tier, fan.tier)
     ranked = ranking.Ranking.from_dict(context)
-    decided = ranking.decide(current, score(fan, at), ranked, run_on, fan.tier_warning, RULES)
+    decided = ranking.decide(current, score(fan, at), ranked, run_on, fan.tier_warning, settings.tier_rules)
     tier = decided.change.tier
     counts: Counts = {f"tier_{tier}": 1, decided.change.reason: 1}
     if tier == fan.tier and decided.warning == fan.tier_warning:

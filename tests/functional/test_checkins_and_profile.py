@@ -53,6 +53,13 @@ def test_profile_of_new_fan_is_empty_and_writes_nothing(api):
         "fan_id": "newcomer",
         "time_zone": "Asia/Shanghai",
         "balance": 0,
+        "tier_progress": {
+            "score": 0,
+            "next_tier": "potential",
+            "score_to_next": None,
+            "score_to_keep": None,
+            "downgrade_warning": None,
+        },
         "lifetime_points": 0,
         "tier": "silent",
         "tier_since": None,

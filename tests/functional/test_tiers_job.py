@@ -50,3 +50,36 @@ def test_a_daily_run_promotes_by_rank_and_a_rerun_writes_nothing(api, clock):
     again = recalculate(api, "t2")
     assert again["summary"].get("promoted", 0) == 0 and "demoted" not in again["summary"]
     assert {fan: fan_update.read(fan).version for fan in FANS} == versions  # nothing written the second time
+
+
+def test_profile_progress_is_measured_against_the_latest_cut_offs(api, clock):
+    tiktok = Platform(api)
+    for n, fan in enumerate(FANS):
+        tiktok.link(fan, f"tt-{fan}")
+        act(api, clock, tiktok, fan, n % 9)
+    recalculate(api, "p1")
+    # entry cut-offs 20 / 10 / 3; exit (7.5%, 30%, 60% of 20 fans: ranks 2, 6, 12) 20 / 10 / 3
+    progress = {fan: payload(api.call("GET", "/v1/me", who=fan))["tier_progress"] for fan in FANS}
+    assert progress["fan-07"] == {
+        "score": 15,
+        "next_tier": "head",
+        "score_to_next": 5,
+        "score_to_keep": 5,
+        "downgrade_warning": None,
+    }
+    assert progress["fan-08"] == {
+        "score": 20,
+        "next_tier": None,
+        "score_to_next": None,
+        "score_to_keep": 0,
+        "downgrade_warning": None,
+    }
+    assert progress["fan-00"] == {
+        "score": 0,
+        "next_tier": "potential",
+        "score_to_next": 3,
+        "score_to_keep": None,
+        "downgrade_warning": None,
+    }
+    admin_view = payload(api.call("GET", "/v1/admin/fans/fan-07", who="ops", admin=True))["tier_progress"]
+    assert admin_view == progress["fan-07"]

@@ -1,6 +1,7 @@
 """The decaying engagement score and the day masks: half-life, rounding, late and reordered events, windows."""
 
 import math
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -262,3 +263,19 @@ def test_the_stored_text_round_trips_every_field():
     full = act.record(shared, "checkin", at - timedelta(days=40), date(2026, 10, 13), rules)
     assert codec.activity_from_text(codec.activity_text(full)) == full
     assert codec.activity_text(Activity()) is None and codec.activity_from_text(None) == Activity()
+
+
+def test_redemption_days_are_stored_and_the_format_before_them_still_reads():
+    from chalicelib.persistence import codec
+
+    rules = ScoreRules()
+    at = datetime(2026, 11, 22, 15, 40, tzinfo=timezone.utc)
+    redeemed = act.record(Activity(), "redemption", at, at.date(), rules)
+    assert redeemed.redeemed_mask != 0
+    text = codec.activity_text(redeemed)
+    assert text is not None and text.startswith("a2|")
+    assert codec.activity_from_text(text) == redeemed
+    older = "a1|" + "|".join(text.split("|")[1:-1])  # as fans were written before redemption days were kept
+    assert codec.activity_from_text(older) == replace(redeemed, redeemed_mask=0)
+    with pytest.raises(ValueError, match="activity format"):
+        codec.activity_from_text(older + "|1")

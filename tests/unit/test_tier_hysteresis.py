@@ -9,7 +9,6 @@ from chalicelib.domain.histogram import ScoreHistogram
 from chalicelib.domain.ranking import (
     DowngradeWarning,
     TierChange,
-    TierRules,
     below_exit,
     decide,
     downgrade_warning,
@@ -19,7 +18,7 @@ from chalicelib.domain.ranking import (
     run_kind,
     tier_progress,
 )
-from chalicelib.domain.tiers import TIERS
+from chalicelib.domain.tiers import TIERS, TierRules
 
 RULES = TierRules()
 # 100 distinct scores 1..100. Entry: head 96, active 76, potential 46. Exit: head 93, active 71, potential 41.

@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chalicelib.domain.histogram import ScoreHistogram
-from chalicelib.domain.ranking import RANKED, Cutoffs, Ranking, TierRules, rank, rank_of
+from chalicelib.domain.ranking import RANKED, Cutoffs, Ranking, rank, rank_of
+from chalicelib.domain.tiers import TierRules
 
 RULES = TierRules()
 

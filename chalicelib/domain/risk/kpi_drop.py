@@ -1,0 +1,92 @@
+"""KPI drop: a KPI far below the same window on the same weekday of recent weeks.
+
+Traffic has a daily and a weekly rhythm, so "now" is compared with the same clock window on the
+same weekday (a Monday 09:00-10:00 with earlier Mondays 09:00-10:00), never with the hour before.
+A level needs both a robust z below the median of those weeks and a relative drop (`drops`),
+so a drop must be both unusual and large. Guards: at least `min_weeks` weeks with data, and a
+median of at least `min_volume` (a quiet hour's figures are all noise). Missed weeks (None)
+and a past outage are tolerated: the median ignores them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from chalicelib.domain.risk.levels import Ladder, Timing, lowest
+from chalicelib.domain.risk.observation import Category, Observation
+from chalicelib.domain.risk.stats import ScaleFloor, baseline
+
+RULE = "kpi_drop"
+CATEGORY: Category = "operations"
+RUNBOOK = "operations.md#kpi-drop"
+
+
+@dataclass(frozen=True)
+class KpiWindow:
+    """One KPI over the window ending now, and over the same window 1, 2, ... weeks earlier (None: no data).
+
+    Counts (check-ins, interactions, redemptions, accepted webhooks) or a daily snapshot figure
+    (`dau` against earlier same weekdays); `stats.weekly_windows` builds it from bucketed counts.
+    """
+
+    kpi: str
+    current: float
+    previous_weeks: Sequence[float | None]
+
+
+@dataclass(frozen=True)
+class KpiDropInput:
+    now: datetime
+    kpis: Sequence[KpiWindow]
+
+
+@dataclass(frozen=True)
+class KpiDropConfig:
+    weeks: int = 8
+    min_weeks: int = 3
+    min_volume: float = 20.0
+    floor: ScaleFloor = field(default_factory=lambda: ScaleFloor(absolute=1.0, relative=0.05))
+    z_levels: Ladder = field(default_factory=lambda: Ladder(warning=4.0, activate=6.0, escalate=8.0))
+    drops: Ladder = field(default_factory=lambda: Ladder(warning=0.3, activate=0.5, escalate=0.8))  # 1 - now/median
+    timing: Timing = field(
+        default_factory=lambda: Timing(pending=timedelta(minutes=5), clear_after=timedelta(minutes=30))
+    )
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.min_weeks <= self.weeks:
+            raise ValueError("min_weeks is 1 to weeks")
+
+
+def evaluate(signal: KpiDropInput, config: KpiDropConfig) -> list[Observation]:
+    return [_judge(window, config) for window in sorted(signal.kpis, key=lambda w: w.kpi)]
+
+
+def _judge(window: KpiWindow, config: KpiDropConfig) -> Observation:
+    history = [value for value in window.previous_weeks[: config.weeks] if value is not None]
+    base = baseline(history, config.floor, min_history=config.min_weeks, min_volume=config.min_volume)
+    level = None
+    drop = z = None
+    if base is not None:
+        z = -base.z(window.current)
+        drop = 1 - window.current / base.median
+        level = lowest(config.z_levels.level(z), config.drops.level(drop))
+    evidence = {
+        "kpi": window.kpi,
+        "current": window.current,
+        "previous_weeks": list(window.previous_weeks[: config.weeks]),
+        "baseline_median": None if base is None else base.median,
+        "baseline_scale": None if base is None else round(base.scale, 2),
+        "z_below": None if z is None else round(z, 2),
+        "drop": None if drop is None else round(drop, 3),
+    }
+    if base is None:
+        summary = f"{window.kpi}: too little history or volume on this weekday to judge."
+    elif level and drop is not None:
+        usual = f"the same weekday's median {base.median:g}"
+        summary = f"{window.kpi} is {window.current:g}, {drop:.0%} below {usual}."
+    else:
+        summary = f"{window.kpi} is {window.current:g}, within its usual range for this weekday."
+    scope = f"kpi#{window.kpi}"
+    return Observation(RULE, CATEGORY, scope, level, f"KPI drop: {window.kpi}", summary, RUNBOOK, evidence)
