@@ -17,7 +17,7 @@ from backtest.report import TIERS as TIER_ORDER
 from backtest.report import Report
 from backtest.scales import ticks
 
-FRAME = Frame(width=720, height=260, left=64, right=12, top=28, bottom=40)
+FRAME = Frame(width=960, height=260, left=64, right=12, top=28, bottom=40)
 """Without the legend, which adds rows under the day axis."""
 
 
