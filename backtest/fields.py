@@ -121,10 +121,11 @@ class Fields:
 
 
 def number(value: Any, what: str) -> float:
-    """Any JSON number as a finite float (NaN and Infinity, which Python's json accepts, are refused)."""
+    """A JSON number, finite (NaN and Infinity, which Python's json accepts, are refused); integers stay integers."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ReportError(f"{what}: expected a number")
     try:
-        return finite(float(value), what)
+        finite(float(value), what)
     except OverflowError as error:
         raise ReportError(f"{what}: number out of range") from error
+    return value

@@ -56,6 +56,10 @@ class Frame:
         """The x of day `index`'s band centre: lines and bars of the same day line up across charts."""
         return self.x0 + (index + 0.5) * self.band(count)
 
+    def labels(self) -> int:
+        """How many day labels (MM-DD, about 40 px) fit along the plot with room between them."""
+        return max(1, int((self.x1 - self.x0) // 56))
+
     def values(self, ticks: Ticks) -> Linear:
         return Linear(ticks.low, ticks.high, self.y1, self.y0)
 
@@ -104,7 +108,7 @@ def value_axis(frame: Frame, ticks: Ticks, label: str) -> Markup:
 def day_axis(frame: Frame, days: Sequence[date], label: str) -> Markup:
     """Day labels (MM-DD, thinned to about ten) under the band centres, and the axis label."""
     marks = [element("line", {"x1": frame.x0, "x2": frame.x1, "y1": frame.y1, "y2": frame.y1, "stroke": TEXT})]
-    for index in day_labels(len(days)):
+    for index in day_labels(len(days), frame.labels()):
         x = frame.centre(index, len(days))
         marks.append(
             element(

@@ -39,10 +39,11 @@ def kpi_chart(ident: str, name: str, days: Sequence[date], values: Sequence[floa
         f"{name} per community day, {days[0]} to {days[-1]}: lowest {exact(low[1])} on {days[low[0]]}, "
         f"highest {exact(high[1])} on {days[high[0]]}; {len(values) - len(known)} days without a value."
     )
+    radius = min(2.5, FRAME.band(len(days)) / 3)
     dots = [
         element(
             "circle",
-            {"class_": "point", "cx": x, "cy": py, "r": 2.5, "fill": LINE},
+            {"class_": "point", "cx": x, "cy": py, "r": radius, "fill": LINE},
             element("title", None, f"{days[index]}: {exact(value)}"),
         )
         for x, py, index, value in points

@@ -21,6 +21,8 @@ from backtest.scales import Linear, day_labels
 FRAME = Frame(width=960, height=0, left=110, right=12, top=28, bottom=40)
 """`height` and `bottom` grow with the lanes and the legend."""
 ROW = 18
+DAILY_GRID = 62
+"""Up to about two months a grid line marks every local midnight; beyond, only the labelled days."""
 PAD = 6
 LEGEND_ENTRIES = (*LEVELS, "resolved (hollow)", "incident")
 
@@ -86,20 +88,18 @@ def _lanes(report: Report, top: float) -> list[Lane]:
 
 
 def _time_axis(frame: Frame, report: Report, x: Linear, zone: ZoneInfo) -> Markup:
-    """A grid line at every local midnight, labelled (thinned) with the day it starts."""
+    """Grid lines at local midnights (every one up to `DAILY_GRID` days), thinned labels with the day each starts."""
+    labelled = day_labels(report.scenario.days, frame.labels())
     marks = []
     for index in range(report.scenario.days + 1):
+        if report.scenario.days > DAILY_GRID and index not in labelled:
+            continue
         day = report.scenario.start + timedelta(days=index)
         at = x(datetime.combine(day, time(), zone).timestamp())
         marks.append(element("line", {"x1": at, "x2": at, "y1": frame.y0, "y2": frame.y1, "stroke": GRID}))
-        if index in day_labels(report.scenario.days):
-            marks.append(
-                element(
-                    "text",
-                    {"class_": "tick", "x": at, "y": frame.y1 + 14, "text_anchor": "middle"},
-                    day.strftime("%m-%d"),
-                )
-            )
+        if index in labelled:
+            tick: Attributes = {"class_": "tick", "x": at, "y": frame.y1 + 14, "text_anchor": "middle"}
+            marks.append(element("text", tick, day.strftime("%m-%d")))
     centre = (frame.x0 + frame.x1) / 2
     label: Attributes = {"class_": "axis-label", "x": centre, "y": frame.y1 + 30, "text_anchor": "middle"}
     marks.append(element("text", label, f"time ({report.scenario.time_zone}), day boundaries at local midnight"))
