@@ -21,6 +21,8 @@ from backtest.scales import Linear, day_labels
 FRAME = Frame(width=960, height=0, left=110, right=12, top=28, bottom=40)
 """`height` and `bottom` grow with the lanes and the legend."""
 ROW = 18
+MAX_ROWS = 12
+"""Rows per lane at most: beyond, dedup keys share rows (in key order), so the chart stays readable."""
 DAILY_GRID = 62
 """Up to about two months a grid line marks every local midnight; beyond, only the labelled days."""
 PAD = 6
@@ -29,17 +31,19 @@ LEGEND_ENTRIES = (*LEVELS, "resolved (hollow)", "incident")
 
 @dataclass(frozen=True)
 class Lane:
+    """A category's band of rows; `rows` gives each dedup key its row number."""
+
     category: str
-    keys: tuple[str, ...]
+    rows: dict[str, int]
     top: float
 
     @property
     def height(self) -> float:
-        return max(len(self.keys), 1) * ROW + 2 * PAD
+        return min(max(len(self.rows), 1), MAX_ROWS) * ROW + 2 * PAD
 
     def row(self, key: str) -> float:
         """The y centre of a dedup key's row."""
-        return self.top + PAD + (self.keys.index(key) + 0.5) * ROW
+        return self.top + PAD + (self.rows[key] + 0.5) * ROW
 
 
 def timeline_chart(report: Report) -> Markup:
@@ -82,7 +86,8 @@ def _lanes(report: Report, top: float) -> list[Lane]:
     order = [c for c in CATEGORIES if c in keys] + sorted(set(keys) - set(CATEGORIES))
     lanes = []
     for category in order:
-        lanes.append(Lane(category, tuple(sorted(keys[category])), top))
+        rows = {key: index % MAX_ROWS for index, key in enumerate(sorted(keys[category]))}
+        lanes.append(Lane(category, rows, top))
         top += lanes[-1].height
     return lanes
 

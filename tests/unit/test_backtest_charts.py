@@ -235,3 +235,12 @@ def test_a_year_long_timeline_thins_its_grid_and_labels_and_kpi_points_shrink():
     year = [START + timedelta(days=i) for i in range(365)]
     dense = svg(kpi_chart("k", "dau", year, [float(i) for i in range(365)], "day"))
     assert {c.get("r") for c in dense.iter("circle")} == {"0.23"}  # 252 px / 365 days / 3
+
+
+def test_many_dedup_keys_share_a_bounded_number_of_rows():
+    many = tuple(Notification(f"user:ring:{i:03}", "ring", "user", "warning", "raised", local(0, 1)) for i in range(40))
+    chart = svg(timeline_chart(report(incidents=(), outcomes=(), notifications=many)))
+    rows = {float(c.get("cy")) for c in chart.iter("circle") if c.get("fill") == "#E69F00"} - {0.0}
+    assert len(rows) == 12
+    few = svg(timeline_chart(report(incidents=(), outcomes=(), notifications=many[:3])))
+    assert float(chart.get("height")) == float(few.get("height")) + 9 * 18
