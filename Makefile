@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 PORT ?= 8000
 MOTO_PORT ?= 5005
 TICK_SECONDS ?= 60
+STREAM_SECONDS ?= 1
 
 PYTEST := $(PY) -m pytest
 CHROMIUM ?= /usr/bin/chromium
@@ -13,7 +14,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo -n)
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive DEBCONF_NOWARNINGS=yes apt-get install -y -qq --no-install-recommends \
 	-o DPkg::Lock::Timeout=600 chromium fonts-dejavu-core
 
-.PHONY: bench-jobs install run test lint typecheck unit functional concurrency property e2e cfn openapi token webhook job bench package clean
+.PHONY: alarm bench-jobs install run test lint typecheck unit functional concurrency property e2e cfn openapi token webhook job bench package clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,7 +32,7 @@ $(CHROMIUM):
 	@$(SUDO) sh -c '$(APT_INSTALL) >/dev/null || { apt-get update -qq && $(APT_INSTALL) >/dev/null; }'
 
 run: install
-	$(PY) -m tools.local_stack --port $(PORT) --moto-port $(MOTO_PORT) --tick-seconds $(TICK_SECONDS)
+	$(PY) -m tools.local_stack --port $(PORT) --moto-port $(MOTO_PORT) --tick-seconds $(TICK_SECONDS) --stream-seconds $(STREAM_SECONDS)
 
 # Every check: lint, types, the packaged template, then every suite (unit to e2e).
 test: install lint typecheck cfn
@@ -75,6 +76,10 @@ webhook: install
 job: install
 	@test -n "$(JOB)" || { echo 'usage: make job JOB=<job> [KEY=<idempotency-key>]  (e.g. JOB=expire-points)' >&2; exit 2; }
 	@$(PY) -m tools.run_job $(JOB) --port $(PORT) $(if $(KEY),--key $(KEY))
+
+alarm: install
+	@test -n "$(ALARM)" || { echo 'usage: make alarm ALARM=<alarm, e.g. Api5xxAlarm> [STATE=ALARM|OK]' >&2; exit 2; }
+	@$(PY) -m tools.local_alarm $(ALARM) $(or $(STATE),ALARM) --moto-port $(MOTO_PORT)
 
 bench: install
 	$(PY) -m bench.run

@@ -1,4 +1,4 @@
-"""Wiring only: routes, the authorizer and middleware. Behaviour lives in chalicelib.services."""
+"""Wiring only: routes, the authorizer, schedules, stream handlers, middleware. Behaviour: chalicelib.services."""
 # ruff: noqa: E402  (the garbage collector is paused before the imports below)
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ gc.disable()
 
 import functools
 from dataclasses import asdict
+from datetime import timedelta
 
 from aws_lambda_powertools.logging import correlation_paths
-from chalice.app import AuthRequest, AuthResponse, CloudWatchEvent, ConvertToMiddleware, Rate, Response
+from chalice.app import AuthRequest, AuthResponse, CloudWatchEvent, ConvertToMiddleware, DynamoDBEvent, Rate, Response
 
 from chalicelib import clock
 from chalicelib.api import presenters, schemas, webhook_intake
@@ -23,7 +24,11 @@ from chalicelib.api.auth import InvalidToken, verify
 from chalicelib.api.routing import Api, Call, json_response, outcome_response, render
 from chalicelib.api.specs import SPECS
 from chalicelib.api.validation import (
+    choice_param,
+    future_instant,
+    instant_param,
     known_platform,
+    listing_page,
     nonzero,
     reads_page,
     validated_fan_id,
@@ -32,6 +37,7 @@ from chalicelib.api.validation import (
     validated_window,
     validated_zone,
 )
+from chalicelib.domain.alerts.model import LISTED
 from chalicelib.domain.rewards import Reward
 from chalicelib.observability import logger, metrics, tracer, tracing_enabled
 from chalicelib.persistence import reads
@@ -55,6 +61,11 @@ app.register_middleware(
 app.register_middleware(
     ConvertToMiddleware(logger.inject_lambda_context(correlation_id_path=correlation_paths.EVENT_BRIDGE)),
     "scheduled",
+)
+app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context), "dynamodb")
+app.register_middleware(
+    ConvertToMiddleware(logger.inject_lambda_context(correlation_id_path=correlation_paths.EVENT_BRIDGE)),
+    "cloudwatch",
 )
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics), "all")
 if tracing_enabled():
@@ -274,12 +285,127 @@ def admin_segments(call: Call) -> Response:
     return json_response(presenters.segments(segments.latest()))
 
 
+@api.route(SPECS["alerts"])
+def admin_alerts(call: Call) -> Response:
+    from chalicelib.services import alert_operations  # operators' only: kept off the API's cold start
+
+    status, since = choice_param(call, "status", LISTED), instant_param(call, "since")
+    page = listing_page(call, lambda limit, cursor: alert_operations.page(status, since, limit, cursor))
+    return json_response(schemas.AlertPage([presenters.alert(a) for a in page.items], page.cursor))
+
+
+@api.route(SPECS["acknowledge_alert"])
+def acknowledge_alert(call: Call, alert_id: str) -> Response:
+    from chalicelib.services import alert_operations
+
+    alert_id = validated_id(alert_id, "alert_id")
+    render_alert = render(200, presenters.alert)
+    outcome = alert_operations.acknowledge(alert_id, call.principal.subject, call.idempotency(), render_alert, call.now)
+    return outcome_response(outcome)
+
+
+@api.route(SPECS["resolve_alert"])
+def resolve_alert(call: Call, alert_id: str) -> Response:
+    from chalicelib.services import alert_operations
+
+    alert_id = validated_id(alert_id, "alert_id")
+    render_alert = render(200, presenters.alert)
+    outcome = alert_operations.resolve(alert_id, call.principal.subject, call.idempotency(), render_alert, call.now)
+    return outcome_response(outcome)
+
+
+SILENCE_LIMIT = timedelta(days=366)
+
+
+@api.route(SPECS["create_silence"])
+def create_silence(call: Call) -> Response:
+    from chalicelib.services import silences
+
+    body = call.body(schemas.SilenceRequest)
+    ends_at = future_instant(body.ends_at, call.now, "ends_at", SILENCE_LIMIT)
+    category = body.matchers.category or None
+    rule = body.matchers.rule or None
+    render_silence = render(201, presenters.silence)
+    outcome = silences.create(
+        category, rule, ends_at, body.reason, call.principal.subject, call.idempotency(body), render_silence, call.now
+    )
+    return outcome_response(outcome)
+
+
+@api.route(SPECS["silences"])
+def list_silences(call: Call) -> Response:
+    from chalicelib.services import silences
+
+    return json_response(schemas.SilenceList([presenters.silence(s) for s in silences.active(call.now)]))
+
+
+@api.route(SPECS["delete_silence"])
+def delete_silence(call: Call, silence_id: str) -> Response:
+    from chalicelib.services import silences
+
+    return json_response(presenters.silence(silences.delete(validated_id(silence_id, "silence_id"))))
+
+
 @app.schedule(Rate(1, unit=Rate.HOURS), name="run_due_jobs")
 def run_due_jobs(event: CloudWatchEvent) -> list[dict[str, object]]:
     """EventBridge's hourly tick (UTC-only): each job due by its community-local hour is started and worked."""
     from chalicelib.services import jobs
 
     return [asdict(ticked) for ticked in jobs.tick(clock.now())]
+
+
+def _stream(entity: str) -> str:
+    """The stream ARN `chalice package` writes; infra/resources.json replaces it with the table's `StreamArn`.
+
+    Tools that drive the handlers locally (tools/stream_pump.py) find each handler's table here.
+    """
+    settings = get_settings()
+    return f"arn:aws:dynamodb:{settings.region}:000000000000:table/{settings.table_name(entity)}/stream/deployed"
+
+
+# Stream batches: StartingPosition, retries and the failure queue are the template's (docs/events.md).
+@app.on_dynamodb_record(_stream("fans"), name="fans_stream", batch_size=100, starting_position="TRIM_HORIZON")
+def fans_stream(event: DynamoDBEvent) -> dict[str, object]:
+    """Tier, warning, stage and expiry-notice changes become outgoing events."""
+    from chalicelib.services import streams
+
+    return dict(streams.handle(event.to_dict()))
+
+
+@app.on_dynamodb_record(_stream("ledger"), name="ledger_stream", batch_size=100, starting_position="TRIM_HORIZON")
+def ledger_stream(event: DynamoDBEvent) -> dict[str, object]:
+    """Expiry entries become `PointsExpired`."""
+    from chalicelib.services import streams
+
+    return dict(streams.handle(event.to_dict()))
+
+
+@app.on_dynamodb_record(
+    _stream("redemptions"), name="redemptions_stream", batch_size=100, starting_position="TRIM_HORIZON"
+)
+def redemptions_stream(event: DynamoDBEvent) -> dict[str, object]:
+    """New confirmed redemptions become `RedemptionConfirmed`."""
+    from chalicelib.services import streams
+
+    return dict(streams.handle(event.to_dict()))
+ALARM_STATE_CHANGES = {"source": ["aws.cloudwatch"], "detail-type": ["CloudWatch Alarm State Change"]}
+"""The stage's alarms only: infra/resources.json narrows the deployed rule to their name prefix."""
+
+
+@app.on_cw_event(ALARM_STATE_CHANGES, name="alarm_state_changed")
+def alarm_state_changed(event: CloudWatchEvent) -> dict[str, object]:
+    """A CloudWatch alarm changed state: ALARM raises or keeps its technical alert, OK resolves it."""
+    from chalicelib.services import alerting
+
+    return asdict(alerting.alarm_changed(event.to_dict(), clock.now()))
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES), name="alert_sweep")
+def alert_sweep(event: CloudWatchEvent) -> dict[str, object]:
+    """Time alone moves open alerts (escalation, repeats, resolution); notifications left unsent go out again."""
+    from chalicelib.services import alerting
+
+    return asdict(alerting.sweep(clock.now()))
 
 
 # The objects of initialisation go to the permanent generation: later collections skip them, and

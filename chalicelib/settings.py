@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from chalicelib.domain import days
 from chalicelib.domain.activity import ScoreRules
+from chalicelib.domain.alerts.model import LEVELS, AlertPolicy
 from chalicelib.domain.checkin import CheckinRules, StreakBonus
 from chalicelib.domain.engagement import KINDS, EngagementRules
 from chalicelib.domain.lifecycle import LifecycleRules
@@ -53,9 +54,16 @@ class Settings:
     score_rules: ScoreRules
     lifecycle_rules: LifecycleRules
     tier_rules: TierRules
+    alerts_topic_arn: str | None
+    alert_policy: AlertPolicy
 
     def table_name(self, entity: str) -> str:
         return f"{self.table_prefix}-{entity}"
+
+    @property
+    def event_bus(self) -> str:
+        """The EventBridge bus outgoing domain events go to (API.md: `<prefix>-events`)."""
+        return f"{self.table_prefix}-events"
 
 
 def _int(env: dict[str, str], name: str, default: int, minimum: int = 0) -> int:
@@ -165,6 +173,37 @@ def _tier_rules(raw: str | None) -> TierRules:
         raise SettingsError(f"TIER_RULES must be JSON of entry_shares, exit_shares and warning_days: {exc}") from exc
 
 
+def _alert_policy(env: dict[str, str]) -> AlertPolicy:
+    """Defaults of the alert lifecycle (docs/operations.md, "Alert lifecycle"); rules may set their own periods.
+
+    ALERT_REPEAT_MINUTES overrides per level, e.g. {"warning": 720}.
+    """
+    defaults = AlertPolicy()
+    raw = env.get("ALERT_REPEAT_MINUTES")
+    try:
+        overrides = {str(k): int(v) for k, v in json.loads(raw).items()} if raw else {}
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise SettingsError('ALERT_REPEAT_MINUTES must be JSON like {"warning": 1440, "escalate": 60}') from exc
+    if set(overrides) - set(LEVELS) or any(v < 1 for v in overrides.values()):
+        raise SettingsError(f"ALERT_REPEAT_MINUTES takes levels {list(LEVELS)} with at least 1 minute each")
+    repeats = dict(defaults.repeat_intervals)
+    for level in LEVELS:
+        if level in overrides:
+            repeats[level] = timedelta(minutes=overrides[level])
+
+    def minutes(name: str, default: timedelta, minimum: int = 0) -> timedelta:
+        return timedelta(minutes=_int(env, name, int(default.total_seconds() // 60), minimum=minimum))
+
+    return AlertPolicy(
+        pending=minutes("ALERT_PENDING_MINUTES", defaults.pending),
+        clear_period=minutes("ALERT_CLEAR_MINUTES", defaults.clear_period),
+        repeat_intervals=repeats,
+        max_repeats=_int(env, "ALERT_MAX_REPEATS", defaults.max_repeats),
+        escalate_after=minutes("ALERT_ESCALATE_AFTER_MINUTES", defaults.escalate_after, minimum=1),
+        evidence_items=_int(env, "ALERT_EVIDENCE_ITEMS", defaults.evidence_items, minimum=1),
+    )
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Build settings from a mapping (the process environment by default), validating everything."""
     env = dict(os.environ) if env is None else env
@@ -203,6 +242,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         score_rules=_score_rules(env.get("SCORE_RULES")),
         lifecycle_rules=_lifecycle_rules(env.get("LIFECYCLE_RULES")),
         tier_rules=_tier_rules(env.get("TIER_RULES")),
+        alerts_topic_arn=env.get("ALERTS_TOPIC_ARN") or None,
+        alert_policy=_alert_policy(env),
     )
 
 

@@ -19,6 +19,7 @@ os.environ.update(
         "AWS_SESSION_TOKEN": "testing",
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_REGION": "us-east-1",
+        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",  # moto's DynamoDB Streams answer only without account-id endpoints
         "TABLE_PREFIX": "test",
         "COMMUNITY_TIME_ZONE": "Asia/Shanghai",
         "CHECKIN_BASE_POINTS": "10",
@@ -37,12 +38,18 @@ os.environ.update(
                 "youtube": ["whsec_" + base64.b64encode(b"youtube-secret-32-bytes-long!!!!").decode()],
             }
         ),
+        "ALERTS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:test-alerts",
         "ENGAGEMENT_RULES": json.dumps({"daily_caps": {"liked": 3, "commented": 2, "shared": 2, "viewed": 2}}),
     }
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
 import moto  # noqa: E402,F401  (must patch botocore before any client exists)
+from botocore.handlers import BUILTIN_HANDLERS  # noqa: E402
+
+from tests import events  # noqa: E402
+
+BUILTIN_HANDLERS.append(("provide-client-params.events.PutEvents", events.check_every_put))  # on every client
 
 from tools import devtokens  # noqa: E402
 
@@ -55,7 +62,15 @@ import pytest  # noqa: E402
 from chalice.test import Client  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
-from tests.support import Api, Clock  # noqa: E402
+from tests.support import Api, Clock, Streams  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def events_match_their_schemas() -> Iterator[None]:
+    """Every event a test makes the app publish matches its documented schema (docs/events/)."""
+    events.violations.clear()
+    yield
+    assert events.violations == [], "published events that do not match their schema"
 
 
 @pytest.fixture
@@ -69,11 +84,13 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 
 @pytest.fixture
 def aws() -> Iterator[None]:
+    from chalicelib.messaging import notifications
     from chalicelib.persistence import tables
     from chalicelib.services import caches
 
     with mock_aws():
         tables.create_all()
+        notifications.create_topic("test-alerts")
         caches.clear_all()
         yield
 
@@ -94,3 +111,9 @@ def api(aws: None, clock: Clock) -> Iterator[Api]:
             yield Api(client)
     finally:
         os.environ = environ  # noqa: B003  (puts back the real mapping chalice swapped out)
+
+
+@pytest.fixture
+def streams(api: Api) -> Streams:
+    """The tables' streams fed to the app's stream handlers on demand, and the events that reached the bus."""
+    return Streams(api)

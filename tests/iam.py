@@ -43,13 +43,13 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def allows(action: str, arn: str) -> bool:
-    """Whether some Allow statement grants `action` on the concrete `arn` (IAM wildcard matching)."""
+def allows(action: str, arn: str, policy: dict[str, Any] | None = None) -> bool:
+    """Whether some Allow statement of `policy` (the API's by default) grants `action` on the concrete `arn`."""
     return any(
         s["Effect"] == "Allow"
         and any(fnmatchcase(action.lower(), a.lower()) for a in as_list(s["Action"]))
         and any(fnmatchcase(arn, r) for r in as_list(s["Resource"]))
-        for s in POLICY["Statement"]
+        for s in (policy or POLICY)["Statement"]
     )
 
 

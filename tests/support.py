@@ -203,3 +203,32 @@ def tick(api: Api, event_id: str = "tick-1") -> list[dict[str, Any]]:
     """Invoke the scheduled Lambda (`run_due_jobs`) as EventBridge would; its answer is the tick's summary."""
     ticked: list[dict[str, Any]] = api.client.lambda_.invoke("run_due_jobs", scheduled_event(api, event_id)).payload
     return ticked
+
+
+class Streams:
+    """Lambda's stream event source mappings, run when a test asks (moto runs none): `drain` feeds every new
+    stream record to the app's stream handlers (tools/stream_pump.py) and returns the events the bus
+    delivered since the last call, as EventBridge's envelopes read from a queue its rule fills."""
+
+    def __init__(self, api: Api, max_attempts: int = 3) -> None:
+        import app as application
+        from tools import local_bus
+        from tools.stream_pump import StreamPump, sources
+
+        [self.queue] = local_bus.create("local")
+        self.invoke = lambda name, event: api.client.lambda_.invoke(name, event).payload
+        self.pump = StreamPump(self.invoke, sources(application.app), max_attempts=max_attempts)
+
+    def drain(self) -> list[dict[str, Any]]:
+        self.pump.drain()
+        return self.received()
+
+    def received(self) -> list[dict[str, Any]]:
+        """The events the bus delivered since the last read, without feeding the streams."""
+        from tools import local_bus
+
+        return local_bus.receive(self.queue)
+
+    def details(self, detail_type: str | None = None) -> list[dict[str, Any]]:
+        """The details of the events drained now, of one type if given."""
+        return [e["detail"] for e in self.drain() if detail_type in (None, e["detail-type"])]

@@ -1,4 +1,5 @@
-"""`make run`'s stand-in for the hourly EventBridge rule, which moto never fires: the same tick, every N seconds.
+"""`make run`'s stand-in for the EventBridge schedules, which moto never fires: the hourly jobs tick and the
+alert sweep (deployed: every 5 minutes), every N seconds.
 
 Runs as a child of the local stack with its environment (moto's endpoint, the local tables), and
 prints what each tick did with each due job. The tick is the deployed one (`jobs.tick`), so a
@@ -14,12 +15,15 @@ import uuid
 
 from chalicelib import clock
 from chalicelib.observability import logger
-from chalicelib.services import jobs
+from chalicelib.services import alerting, jobs
 
 
 def tick_once() -> list[jobs.Ticked]:
+    """The jobs tick, then the alert sweep (whose notifications the stack's ops subscriber prints)."""
     logger.set_correlation_id(f"local-tick-{uuid.uuid4().hex[:12]}")
-    return jobs.tick(clock.now())
+    ticked = jobs.tick(clock.now())
+    alerting.sweep(clock.now())
+    return ticked
 
 
 def describe(ticked: jobs.Ticked) -> str:

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from chalicelib.api import schemas
 from chalicelib.domain import fan as fans
+from chalicelib.domain.alerts.model import Alert as AlertState
+from chalicelib.domain.alerts.model import Silence as SilenceState
 from chalicelib.domain.jobs import JobRun as JobRunState
 from chalicelib.domain.rewards import Reward
 from chalicelib.persistence.content_metrics import ContentMetrics as ContentMetricsRead
@@ -155,4 +157,41 @@ def segments(found: SegmentsState) -> schemas.Segments:
         tiers=schemas.TierCounts(**found.tiers),
         lifecycle=schemas.StageCounts(**found.lifecycle),
         changes=schemas.TierChanges(**found.changes),
+    )
+
+
+def alert(found: AlertState) -> schemas.Alert:
+    """A raised alert (operators never see a pending one, so `level` and `raised_at` are set)."""
+    assert found.level is not None and found.raised_at is not None, "pending alerts are not listed"
+    return schemas.Alert(
+        alert_id=found.alert_id,
+        dedup_key=found.dedup_key,
+        rule=found.rule,
+        category=found.category,
+        level=found.level,
+        status=found.status,  # type: ignore[arg-type]
+        title=found.title,
+        summary=found.summary,
+        evidence=found.evidence,
+        first_seen_at=found.first_seen_at,
+        raised_at=found.raised_at,
+        detected_at=found.detected_at or found.raised_at,
+        runbook=found.runbook,
+        acknowledged_by=found.acknowledged_by,
+        acknowledged_at=found.acknowledged_at,
+        resolved_at=found.resolved_at,
+        resolved_by=found.resolved_by,
+        notifications=found.notifications,
+        muted=found.muted,
+    )
+
+
+def silence(found: SilenceState) -> schemas.Silence:
+    return schemas.Silence(
+        silence_id=found.silence_id,
+        matchers=schemas.SilenceMatchers(category=found.category, rule=found.rule),
+        ends_at=found.ends_at,
+        reason=found.reason,
+        created_by=found.created_by,
+        created_at=found.created_at,
     )

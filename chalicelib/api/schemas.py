@@ -7,7 +7,7 @@ milliseconds, which matters for every Lambda cold start.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta, Struct
@@ -137,6 +137,77 @@ class Segments(Struct):
     tiers: TierCounts
     lifecycle: StageCounts
     changes: TierChanges
+
+
+AlertLevel = Literal["warning", "activate", "escalate"]
+AlertCategory = Literal["user", "content", "compliance", "technical", "operations"]
+AlertStatus = Literal["open", "acknowledged", "resolved"]
+
+
+class Alert(Struct):
+    alert_id: str
+    dedup_key: str
+    rule: str
+    category: AlertCategory
+    level: AlertLevel
+    status: AlertStatus
+    title: str
+    summary: str
+    evidence: dict[str, Any] | list[Any]
+    first_seen_at: datetime
+    raised_at: datetime
+    detected_at: datetime
+    runbook: str
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+    resolved_at: datetime | None
+    resolved_by: str | None
+    notifications: Annotated[int, Meta(description="Notifications published about this alert")]
+    muted: Annotated[int, Meta(description="Notifications decided while silenced or held, recorded but not published")]
+
+
+class AlertPage(Struct):
+    items: list[Alert]
+    next_cursor: str | None
+
+
+class Matchers(_In):
+    """Which alerts a silence mutes: those matching every matcher given (at least one)."""
+
+    category: AlertCategory | msgspec.UnsetType = msgspec.UNSET
+    rule: Id | msgspec.UnsetType = msgspec.UNSET
+
+    def __post_init__(self) -> None:
+        if self.category is msgspec.UNSET and self.rule is msgspec.UNSET:
+            raise ValueError("give at least one matcher: category or rule")
+
+
+class SilenceRequest(_In):
+    matchers: Annotated[Matchers, Meta(extra_json_schema={"minProperties": 1})]
+    ends_at: Annotated[Instant, Meta(description="RFC 3339 with offset; in the future, at most 366 days ahead")]
+    reason: Annotated[str, Meta(min_length=1, max_length=500)]
+
+    def __post_init__(self) -> None:
+        if days.out_of_range(ends_at=self.ends_at) is not None:
+            raise ValueError("ends_at must be between 1970 and 9999 in UTC")
+
+
+class SilenceMatchers(Struct):
+    category: AlertCategory | None
+    rule: str | None
+
+
+class Silence(Struct):
+    silence_id: str
+    matchers: SilenceMatchers
+    ends_at: datetime
+    reason: str
+    created_by: str
+    created_at: datetime
+
+
+class SilenceList(Struct):
+    items: list[Silence]
 
 
 class Health(Struct):

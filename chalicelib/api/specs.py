@@ -13,6 +13,7 @@ _REDEMPTION = {"redemption_id": schemas.Id}
 _REWARD = {"reward_id": schemas.Id}
 _FAN = {"fan_id": schemas.Id}
 _JOB = {"job": schemas.Id}
+_ALERT = {"alert_id": schemas.Id}
 _AUTH = ("unauthorized",)
 _ADMIN = ("unauthorized", "forbidden")
 _IDEM = ("validation_error", "idempotency_key_reused")
@@ -230,5 +231,71 @@ SPECS: dict[str, RouteSpec] = {
         200,
         schemas.Segments,
         errors=(*_ADMIN, "segments_not_calculated"),
+    ),
+    "alerts": RouteSpec(
+        "/v1/admin/alerts",
+        "GET",
+        "Risk alerts, newest first (by when they were raised)",
+        "admin",
+        200,
+        schemas.AlertPage,
+        errors=(*_ADMIN, "validation_error"),
+        query=(
+            QueryParam("since", {"type": "string", "format": "date-time"}, "Only alerts raised at or after this"),
+            QueryParam("status", {"enum": ["open", "acknowledged", "resolved"]}, "Only alerts in this status"),
+            *_PAGING,
+        ),
+    ),
+    "acknowledge_alert": RouteSpec(
+        "/v1/admin/alerts/{alert_id}/acknowledge",
+        "POST",
+        "Acknowledge an open alert: no more repeats, no escalation by time",
+        "admin",
+        200,
+        schemas.Alert,
+        idempotent=True,
+        errors=(*_ADMIN, *_IDEM, "alert_not_found", "alert_resolved"),
+        path_params=_ALERT,
+    ),
+    "resolve_alert": RouteSpec(
+        "/v1/admin/alerts/{alert_id}/resolve",
+        "POST",
+        "Resolve an alert: one resolved notification (none again when already resolved)",
+        "admin",
+        200,
+        schemas.Alert,
+        idempotent=True,
+        errors=(*_ADMIN, *_IDEM, "alert_not_found"),
+        path_params=_ALERT,
+    ),
+    "create_silence": RouteSpec(
+        "/v1/admin/silences",
+        "POST",
+        "Mute alerts matching category and/or rule until ends_at (decisions are recorded, not published)",
+        "admin",
+        201,
+        schemas.Silence,
+        schemas.SilenceRequest,
+        idempotent=True,
+        errors=(*_ADMIN, *_IDEM),
+    ),
+    "silences": RouteSpec(
+        "/v1/admin/silences",
+        "GET",
+        "Silences still muting, soonest to end first",
+        "admin",
+        200,
+        schemas.SilenceList,
+        errors=_ADMIN,
+    ),
+    "delete_silence": RouteSpec(
+        "/v1/admin/silences/{silence_id}",
+        "DELETE",
+        "End a silence now",
+        "admin",
+        200,
+        schemas.Silence,
+        errors=(*_ADMIN, "silence_not_found"),
+        path_params={"silence_id": schemas.Id},
     ),
 }

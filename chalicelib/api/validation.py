@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import TypeVar
+
+import msgspec
 
 from chalicelib.api.errors import ValidationFailed
 from chalicelib.api.routing import Call
+from chalicelib.api.schemas import Instant
 from chalicelib.api.webhook_auth import secrets_for
 from chalicelib.domain import days, identifiers
 from chalicelib.domain.errors import UnknownPlatform
 from chalicelib.domain.rewards import Reward
-from chalicelib.persistence.reads import InvalidCursor, Page
+from chalicelib.persistence.cursors import InvalidCursor, Page
 from chalicelib.settings import get_settings
 
 T = TypeVar("T")
+C = TypeVar("C", bound=str)
 DEFAULT_PAGE, MAX_PAGE = 20, 100
 _PAGE_SIZE = re.compile(r"[0-9]{1,3}")
 
@@ -81,3 +87,41 @@ def reads_page(call: Call, read: Callable[[str, int, str | None], Page[T]]) -> P
         return read(call.principal.subject, limit, cursor)
     except InvalidCursor:
         raise _invalid("cursor", "not a cursor this listing issued") from None
+
+
+def listing_page(call: Call, read: Callable[[int, str | None], Page[T]]) -> Page[T]:
+    """Run a paginated operator listing, turning a forged cursor (or one from another filter) into a 400."""
+    limit = page_limit(call.query("limit"))
+    try:
+        return read(limit, call.query("cursor"))
+    except InvalidCursor:
+        raise _invalid("cursor", "not a cursor this listing issued") from None
+
+
+def instant_param(call: Call, name: str) -> datetime | None:
+    """An optional RFC 3339 query parameter with an offset, within 1970-9999."""
+    raw = call.query(name)
+    if raw is None:
+        return None
+    try:
+        moment: datetime = msgspec.json.decode(json.dumps(raw), type=Instant)
+    except msgspec.ValidationError:
+        raise _invalid(name, "an RFC 3339 date-time with offset, e.g. 2026-11-22T04:00:00Z") from None
+    if days.out_of_range(**{name: moment}) is not None:
+        raise _invalid(name, "between 1970 and 9999 in UTC")
+    return moment
+
+
+def choice_param(call: Call, name: str, allowed: tuple[C, ...]) -> C | None:
+    raw = call.query(name)
+    if raw is None:
+        return None
+    if raw not in allowed:
+        raise _invalid(name, f"one of {', '.join(allowed)}")
+    return allowed[allowed.index(raw)]
+
+
+def future_instant(value: datetime, now: datetime, field: str, within: timedelta) -> datetime:
+    if not now < value <= now + within:
+        raise _invalid(field, f"must be in the future and at most {within.days} days ahead")
+    return value

@@ -89,3 +89,15 @@ class Unavailable(DomainError):
 
     code, status, title = "service_unavailable", 503, "Temporarily unavailable"
     retry_after_seconds = 1
+
+
+class AlertNotFound(DomainError):
+    code, status, title = "alert_not_found", 404, "No such alert"
+
+
+class AlertResolved(DomainError):
+    code, status, title = "alert_resolved", 409, "The alert is resolved"
+
+
+class SilenceNotFound(DomainError):
+    code, status, title = "silence_not_found", 404, "No such silence"

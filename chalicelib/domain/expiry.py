@@ -79,16 +79,25 @@ class ExpiryNotice:
     days_ahead: int
 
     @property
-    def notice_id(self) -> str:
-        """Stable per fan, month and notice, so a retry or rerun of the day publishes the same event id."""
-        return f"points-expiring:{self.fan_id}:{self.month}:{self.days_ahead}"
+    def key(self) -> str:
+        """What the fan records once the notice is due (`Fan.expiry_notices`): one per month and notice."""
+        return notice_key(self.month, self.days_ahead)
+
+
+def notice_key(month: str, days_ahead: int) -> str:
+    return f"{month}:{days_ahead}"
+
+
+def parse_notice_key(key: str) -> tuple[str, int]:
+    month, days_ahead = key.split(":")
+    return month, int(days_ahead)
 
 
 def expiring_notices(fan: fans.Fan, today: date, expiry_months: int) -> list[ExpiryNotice]:
     """The notices due on the community day `today`: months with points left whose last day is 30 or 7 days on.
 
     Only that exact day matches, so each notice is due once; a missed day is caught up by running
-    that day again, which yields the same ids.
+    that day again.
     """
     notices = []
     for month, unspent in fans.unspent_by_month(fan):
@@ -99,6 +108,13 @@ def expiring_notices(fan: fans.Fan, today: date, expiry_months: int) -> list[Exp
     return notices
 
 
+def noticed(fan: fans.Fan, today: date, expiry_months: int) -> frozenset[str]:
+    """The notices the fan should record after the run for `today`: those due today, and those already
+    recorded for months it still holds (a month's keys leave with its bucket, when it expires)."""
+    kept = {key for key in fan.expiry_notices if parse_notice_key(key)[0] in fan.earned_by_month}
+    return frozenset(kept | {notice.key for notice in expiring_notices(fan, today, expiry_months)})
+
+
 @dataclass(frozen=True)
 class Expired:
     """One month's expired points, for a `PointsExpired` event."""
@@ -107,17 +123,16 @@ class Expired:
     month: str
     points: int
     entry_id: str
+    balance_after: int
 
-    @property
-    def event_id(self) -> str:
-        """Stable per fan and month: a month expires at most once, whatever the reruns."""
-        return f"points-expired:{self.fan_id}:{self.month}"
+
+def expired_by(entry: fans.LedgerEntry) -> Expired | None:
+    """The month an `expiry` entry took points from; None for any other entry."""
+    if entry.kind != "expiry":
+        return None
+    return Expired(entry.fan_id, entry.ref.removeprefix(REF_PREFIX), -entry.delta, entry.entry_id, entry.balance_after)
 
 
 def expired(change: fans.FanChange) -> list[Expired]:
     """The months an `expire` change took points from, oldest first (settled awards are not expiries)."""
-    return [
-        Expired(entry.fan_id, entry.ref.removeprefix(REF_PREFIX), -entry.delta, entry.entry_id)
-        for entry in change.entries
-        if entry.kind == "expiry"
-    ]
+    return [found for entry in change.entries if (found := expired_by(entry)) is not None]

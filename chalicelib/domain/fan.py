@@ -39,7 +39,9 @@ class LedgerEntry:
 class Fan:
     """`settling`: deferred engagement awards counted in this state but not yet in the ledger table.
 
-    The next write of the fan puts them there (see `engagement.settle`).
+    The next write of the fan puts them there (see `engagement.settle`). `expiry_notices`: the
+    `PointsExpiring` notices already due for months still held (`expiry.noticed`); recorded on the
+    fan so that the write recording one is the change the outgoing event is derived from, once.
     """
 
     fan_id: str
@@ -61,6 +63,7 @@ class Fan:
     former_accounts: tuple[tuple[str, str], ...] = ()
     activity: activities.Activity = field(default_factory=activities.Activity)
     at_risk: bool = False
+    expiry_notices: frozenset[str] = frozenset()
     version: int = 0
     created_at: datetime | None = None
     settling: tuple[LedgerEntry, ...] = ()

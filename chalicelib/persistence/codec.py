@@ -90,6 +90,7 @@ def _stored_fan(item: FanModel, version: int) -> Fan:
         former_accounts=tuple((a.platform, a.external_user_id) for a in item.former_accounts or []),
         activity=activity_from_text(item.activity),
         at_risk=bool(item.at_risk),
+        expiry_notices=frozenset(item.expiry_notices or ()),
         version=version,
         created_at=item.created_at,
     )
@@ -173,6 +174,7 @@ def fan_to_item(fan: Fan, change_token: str | None = None) -> FanModel:
         former_accounts=[AccountAttribute(platform=p, external_user_id=e) for p, e in fan.former_accounts] or None,
         activity=activity_text(fan.activity),
         at_risk=fan.at_risk or None,
+        expiry_notices=set(fan.expiry_notices) or None,
         version=fan.version,
         created_at=fan.created_at,
         change_token=change_token,

@@ -11,8 +11,10 @@ from pynamodb.attributes import (
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
+from pynamodb.constants import STREAM_NEW_AND_OLD_IMAGE, STREAM_NEW_IMAGE
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -59,6 +61,7 @@ class FanModel(Model):
 
     class Meta(_Meta):
         table_name = _settings.table_name("fans")
+        stream_view_type = STREAM_NEW_AND_OLD_IMAGE  # outgoing events compare the state before and after
 
     fan_id = UnicodeAttribute(hash_key=True)
     time_zone = UnicodeAttribute(null=True)
@@ -83,6 +86,7 @@ class FanModel(Model):
     former_accounts = ListAttribute(of=AccountAttribute, null=True)
     activity = UnicodeAttribute(null=True)  # `codec.activity_text`: one compact string, cheap to (de)serialise
     at_risk = BooleanAttribute(null=True)
+    expiry_notices = UnicodeSetAttribute(null=True)
     pending = ListAttribute(of=PendingAwardAttribute, null=True)
 
 
@@ -91,6 +95,7 @@ class LedgerEntryModel(Model):
 
     class Meta(_Meta):
         table_name = _settings.table_name("ledger")
+        stream_view_type = STREAM_NEW_IMAGE  # entries are only ever inserted: there is no old image
 
     fan_id = UnicodeAttribute(hash_key=True)
     entry_id = UnicodeAttribute(range_key=True)
@@ -131,6 +136,7 @@ class RedemptionsByFan(GlobalSecondaryIndex["RedemptionModel"]):
 class RedemptionModel(Model):
     class Meta(_Meta):
         table_name = _settings.table_name("redemptions")
+        stream_view_type = STREAM_NEW_AND_OLD_IMAGE  # a status change is told from the status before it
 
     redemption_id = UnicodeAttribute(hash_key=True)
     fan_id = UnicodeAttribute()
@@ -277,6 +283,123 @@ class JobRunModel(Model):
     context = UnicodeAttribute(null=True)
 
 
+class AlertsByStatus(GlobalSecondaryIndex["AlertModel"]):
+    class Meta:
+        index_name = "by-status"
+        projection = AllProjection()
+
+    status = UnicodeAttribute(hash_key=True)
+    listed_at = UnicodeAttribute(range_key=True)
+
+
+class AlertsByTime(GlobalSecondaryIndex["AlertModel"]):
+    class Meta:
+        index_name = "by-time"
+        projection = AllProjection()
+
+    listing = UnicodeAttribute(hash_key=True)
+    listed_at = UnicodeAttribute(range_key=True)
+
+
+class AlertModel(Model):
+    """One episode of a dedup key (`key` = its digest, `episode` counts from 1); every write is guarded by `version`.
+
+    `listed_at` (`<raised instant>|<alert_id>`) and `listing` are set once the alert is raised, so
+    pending ones stay out of both indexes (docs/data-model.md, "Alerts").
+    """
+
+    class Meta(_Meta):
+        table_name = _settings.table_name("alerts")
+
+    key = UnicodeAttribute(hash_key=True)
+    episode = NumberAttribute(range_key=True)
+    alert_id = UnicodeAttribute()
+    dedup_key = UnicodeAttribute()
+    rule = UnicodeAttribute()
+    category = UnicodeAttribute()
+    scope = UnicodeAttribute()
+    status = UnicodeAttribute()
+    level = UnicodeAttribute(null=True)
+    observed = UnicodeAttribute(null=True)
+    observed_at = UTCDateTimeAttribute()
+    first_seen_at = UTCDateTimeAttribute()
+    title = UnicodeAttribute(null=True)
+    summary = UnicodeAttribute(null=True)
+    evidence = UnicodeAttribute()  # JSON, bounded (domain/alerts/evidence.py)
+    runbook = UnicodeAttribute(null=True)
+    pending_seconds = NumberAttribute(null=True)
+    repeat_seconds = NumberAttribute(null=True)
+    clear_seconds = NumberAttribute(null=True)
+    inhibited_by_technical = BooleanAttribute(null=True)
+    condition_since = UTCDateTimeAttribute(null=True)
+    clear_since = UTCDateTimeAttribute(null=True)
+    raised_at = UTCDateTimeAttribute(null=True)
+    level_since = UTCDateTimeAttribute(null=True)
+    detected_at = UTCDateTimeAttribute(null=True)
+    last_notified_at = UTCDateTimeAttribute(null=True)
+    repeats = NumberAttribute()
+    notifications = NumberAttribute()
+    muted = NumberAttribute()
+    acknowledged_by = UnicodeAttribute(null=True)
+    acknowledged_at = UTCDateTimeAttribute(null=True)
+    resolved_at = UTCDateTimeAttribute(null=True)
+    resolved_by = UnicodeAttribute(null=True)
+    version = NumberAttribute()
+    listing = UnicodeAttribute(null=True)
+    listed_at = UnicodeAttribute(null=True)
+    by_status = AlertsByStatus()
+    by_time = AlertsByTime()
+
+
+class UnsentNotifications(GlobalSecondaryIndex["AlertOutboxModel"]):
+    class Meta:
+        index_name = "unsent"
+        projection = AllProjection()
+
+    unsent = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class AlertOutboxModel(Model):
+    """A notification decided with its alert's state change, kept until SNS has taken it.
+
+    `unsent` (the `unsent` index's key) is removed when it is sent; `claimed_until` keeps a
+    publisher's claim, so a crashed one's notification is taken over after the lease.
+    """
+
+    class Meta(_Meta):
+        table_name = _settings.table_name("alert-outbox")
+
+    notification_id = UnicodeAttribute(hash_key=True)
+    alert_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    message = UnicodeAttribute()
+    attributes = UnicodeAttribute()  # JSON: the SNS message attributes
+    subject = UnicodeAttribute()
+    created_at = UnicodeAttribute()  # fixed-width UTC (codec.instant)
+    unsent = UnicodeAttribute(null=True)
+    claimed_until = NumberAttribute(null=True)
+    sent_at = UTCDateTimeAttribute(null=True)
+    ttl = TTLAttribute(null=True)
+    unsent_index = UnsentNotifications()
+
+
+class SilenceModel(Model):
+    """Mutes matching alerts until `ends_at`, which is compared explicitly; `ttl` only reclaims space."""
+
+    class Meta(_Meta):
+        table_name = _settings.table_name("alert-silences")
+
+    silence_id = UnicodeAttribute(hash_key=True)
+    category = UnicodeAttribute(null=True)
+    rule = UnicodeAttribute(null=True)
+    ends_at = UTCDateTimeAttribute()
+    reason = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    ttl = TTLAttribute()
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     FanModel,
     LedgerEntryModel,
@@ -289,4 +412,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     EngagementModel,
     ContentStatsModel,
     JobRunModel,
+    AlertModel,
+    AlertOutboxModel,
+    SilenceModel,
 )

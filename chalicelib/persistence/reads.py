@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model, _ModelFuture
@@ -19,8 +16,9 @@ from chalicelib.domain.fan import LedgerEntry
 from chalicelib.domain.idempotency import IdempotencyRecord
 from chalicelib.domain.rewards import Redemption, Reward
 from chalicelib.domain.settlement import StoredFan
-from chalicelib.persistence import codec
+from chalicelib.persistence import codec, cursors
 from chalicelib.persistence.connection import transaction_connection
+from chalicelib.persistence.cursors import InvalidCursor, Page
 from chalicelib.persistence.models import (
     FanModel,
     IdempotencyModel,
@@ -32,41 +30,8 @@ from chalicelib.persistence.transaction import with_retries
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Model)
-
-
-class InvalidCursor(ValueError):
-    """A pagination cursor that this service did not issue for this listing."""
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    items: list[T]
-    cursor: str | None
-
-
-def _encode_cursor(value: str) -> str:
-    return base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")
-
-
 _ENTRY_ID = re.compile(r"[0-9]{12}")  # what a ledger cursor may carry: an entry id (see fan.entry_id_for)
 _INSTANT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}\+00:00")  # codec.instant
-
-
-def _cursor_prefix(listing: str, fan_id: str) -> str:
-    """Cursors name their listing and fan, so one fan's cursor is refused for another's listing."""
-    return f"{listing}:{hashlib.sha256(fan_id.encode()).hexdigest()[:16]}:"
-
-
-def _decode_cursor(cursor: str, prefix: str) -> str:
-    if len(cursor) > 512:
-        raise InvalidCursor(cursor[:16])
-    try:
-        value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise InvalidCursor(cursor) from exc
-    if not value.startswith(prefix):
-        raise InvalidCursor(cursor)
-    return value[len(prefix) :]
 
 
 def fan(fan_id: str) -> StoredFan | None:
@@ -152,8 +117,8 @@ def ledger_page(fan_id: str, limit: int, cursor: str | None, unwritten: tuple[Le
     query: they are merged by id with the stored page, so one written in between shows once and
     newer stored entries keep their place.
     """
-    prefix = _cursor_prefix("le", fan_id)
-    before = _decode_cursor(cursor, prefix) if cursor is not None else None
+    prefix = cursors.prefix("le", fan_id)
+    before = cursors.decode(cursor, prefix) if cursor is not None else None
     if before is not None and not _ENTRY_ID.fullmatch(before):
         raise InvalidCursor(cursor or "")
     start = {"fan_id": {"S": fan_id}, "entry_id": {"S": before}} if before is not None else None
@@ -173,7 +138,7 @@ def ledger_page(fan_id: str, limit: int, cursor: str | None, unwritten: tuple[Le
         entries = sorted(merged.values(), key=lambda e: e.entry_id, reverse=True)
         more = len(entries) > limit
         entries = entries[:limit]
-        return Page(entries, _encode_cursor(prefix + entries[-1].entry_id) if more else None)
+        return Page(entries, cursors.encode(prefix + entries[-1].entry_id) if more else None)
 
     return with_retries(read)
 
@@ -193,9 +158,9 @@ def newest_entry(fan_id: str, refs: frozenset[str]) -> LedgerEntry | None:
 def redemptions_page(fan_id: str, limit: int, cursor: str | None) -> Page[Redemption]:
     """A fan's redemptions newest first, through the `by-fan` index."""
     start = None
-    prefix = _cursor_prefix("rd", fan_id)
+    prefix = cursors.prefix("rd", fan_id)
     if cursor is not None:
-        created_at, _, redemption_id = _decode_cursor(cursor, prefix).partition("|")
+        created_at, _, redemption_id = cursors.decode(cursor, prefix).partition("|")
         if not _INSTANT.fullmatch(created_at) or not identifiers.is_own_id(redemption_id):
             raise InvalidCursor(cursor)
         start = {
@@ -219,7 +184,7 @@ def redemptions_page(fan_id: str, limit: int, cursor: str | None) -> Page[Redemp
         next_cursor = None
         if more:
             last = found[-1]
-            next_cursor = _encode_cursor(f"{prefix}{last.created_at}|{last.redemption_id}")
+            next_cursor = cursors.encode(f"{prefix}{last.created_at}|{last.redemption_id}")
         return Page([codec.redemption_from_item(i) for i in found], next_cursor)
 
     return with_retries(read)

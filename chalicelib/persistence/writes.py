@@ -34,7 +34,8 @@ def add_fan_change(tx: Transaction, change: FanChange, change_token: str | None 
         tx.put(items.LEDGER, codec.entry_to_item(entry), LedgerEntryModel.entry_id.does_not_exist())
 
 
-def _add_record(tx: Transaction, record: IdempotencyRecord | None, now: datetime | None) -> None:
+def add_record(tx: Transaction, record: IdempotencyRecord | None, now: datetime | None) -> None:
+    """The request's answer under its key, in the effect's own transaction: a live key cancels it (KeyTaken)."""
     if record is None or now is None:
         return
     free = IdempotencyModel.key.does_not_exist() | (IdempotencyModel.expires_at < int(now.timestamp()))
@@ -54,14 +55,14 @@ def commit_fan_change(
     """A fan's state with its ledger entries, and the request's idempotency record if it has one."""
     tx = Transaction()
     add_fan_change(tx, change, change_token)
-    _add_record(tx, record, now)
+    add_record(tx, record, now)
     _commit(tx)
 
 
 def keep_answer(record: IdempotencyRecord, now: datetime) -> None:
     """Keep an answer (a refusal, or an effect with a record of its own) under its key; KeyTaken if it is used."""
     tx = Transaction()
-    _add_record(tx, record, now)
+    add_record(tx, record, now)
     _commit(tx)
 
 
@@ -78,7 +79,7 @@ def commit_redemption(plan: RedemptionPlan, change_token: str, record: Idempoten
         [RewardModel.stock_remaining.add(-quantity)],
         (RewardModel.version == plan.reward.version) & (RewardModel.stock_remaining >= quantity),
     )
-    _add_record(tx, record, now)
+    add_record(tx, record, now)
     _commit(tx)
 
 
@@ -100,7 +101,7 @@ def commit_cancellation(
         [RewardModel.stock_remaining.add(cancelled.quantity)],
         RewardModel.reward_id.exists(),
     )
-    _add_record(tx, record, now)
+    add_record(tx, record, now)
     _commit(tx)
 
 
@@ -134,5 +135,5 @@ def commit_restock(reward: Reward, quantity: int, record: IdempotencyRecord | No
         [RewardModel.stock_remaining.add(quantity), RewardModel.updated_at.set(now)],
         (RewardModel.version == reward.version) & (RewardModel.stock_remaining == reward.stock_remaining),
     )
-    _add_record(tx, record, now)
+    add_record(tx, record, now)
     _commit(tx)

@@ -3,7 +3,8 @@
 The actions are not listed by hand: a tour drives every route and every webhook type, with warm and
 cold caches, through the HTTP API while a hook records each DynamoDB request's (IAM action, table).
 The tour must reach every live route, so a new route joins it or this test fails; it also invokes the
-scheduled Lambda (`run_due_jobs`), which shares the policy, through a failed run, its retry and a join.
+scheduled Lambda (`run_due_jobs`), which shares the policy, through a failed run, its retry and a join, and the
+alert functions (`alarm_state_changed`, `alert_sweep`).
 """
 
 from dataclasses import replace
@@ -16,6 +17,7 @@ import app as application
 from chalicelib.domain.platform_events import DATA_TYPES
 from chalicelib.services import caches, jobs, points_expiry
 from tests import iam
+from tests.alert_support import alarm_event
 from tests.support import deliver, payload, reward_body, tick
 from tools import devwebhooks
 
@@ -116,6 +118,24 @@ def scheduled_ticks(api, clock, monkeypatch):
         assert {t["status"] for t in tick(api)} == {"succeeded"}
 
 
+def alert_operations(api, clock):
+    """An alarm raises a technical alert and the sweep escalates it; operators list, acknowledge, resolve, silence."""
+    invoke = api.client.lambda_.invoke
+    assert invoke("alarm_state_changed", alarm_event("ALARM", clock.now)).payload["published"] == 1
+    clock.now += timedelta(minutes=30)
+    sweep = api.client.events.generate_cw_event("aws.events", "Scheduled Event", {}, ["arn:aws:events:::rule/sweep"])
+    assert invoke("alert_sweep", sweep).payload["decided"] == {"escalated": 1}
+    call, ops = Calls(api, cold=False), {"who": "ops", "admin": True}
+    alert_id = call("GET", "/v1/admin/alerts?status=open", **ops)["items"][0]["alert_id"]
+    call("GET", "/v1/admin/alerts?limit=1", **ops)
+    call("POST", f"/v1/admin/alerts/{alert_id}/acknowledge", key="ack", **ops)
+    call("POST", f"/v1/admin/alerts/{alert_id}/resolve", key="resolve", **ops)
+    silence = {"matchers": {"category": "user"}, "ends_at": (clock.now + timedelta(hours=1)).isoformat(), "reason": "r"}
+    silence_id = call("POST", "/v1/admin/silences", 201, key="silence", body=silence, **ops)["silence_id"]
+    call("GET", "/v1/admin/silences", **ops)
+    call("DELETE", f"/v1/admin/silences/{silence_id}", **ops)
+
+
 def test_policy_grants_exactly_the_dynamodb_actions_the_app_makes(api, clock, routes_reached, monkeypatch):
     with iam.recording() as calls:
         samples(api, clock, cold=False)
@@ -126,6 +146,7 @@ def test_policy_grants_exactly_the_dynamodb_actions_the_app_makes(api, clock, ro
         undo_deferred_like(api, clock)
         ok(api.call("DELETE", "/v1/admin/links/tiktok/tt-alice", who="ops", admin=True))
         scheduled_ticks(api, clock, monkeypatch)
+        alert_operations(api, clock)
     assert routes_reached == set(application.app.routes), "extend the tour to the new routes"
     assert calls.by_resource() == iam.granted()
 
@@ -140,3 +161,16 @@ def test_the_recorder_sees_transaction_items_and_index_queries(api):
     assert ("dynamodb:PutItem", redemptions) in calls.pairs
     assert ("dynamodb:Query", f"{redemptions}/index/by-fan") in calls.pairs
     assert ("dynamodb:Query", redemptions) not in calls.pairs
+
+
+def test_the_stream_handlers_make_no_dynamodb_calls_their_policy_does_not_grant(api, streams):
+    """Their policy (.chalice/policy-streams.json) grants stream reads, the bus and the failure queue, no table:
+    the handlers decode what the records carry. The recorded calls are the app's; the pump's reads are Lambda's."""
+    with iam.recording() as calls:
+        ok(api.call("PUT", "/v1/admin/rewards/pin", who="ops", admin=True, body=reward_body(cost=0)), 201)
+        ok(api.call("POST", "/v1/checkins", who="fan-s"), 201)
+        ok(api.call("POST", "/v1/redemptions", who="fan-s", key="k", body={"reward_id": "pin"}), 201)
+        ok(api.call("POST", "/v1/admin/jobs/recalculate-tiers", who="ops", admin=True, key="j"), 202)
+        api_calls = set(calls.pairs)
+        assert sorted(e["detail-type"] for e in streams.drain()) == ["RedemptionConfirmed", "TierChanged"]
+    assert calls.pairs == api_calls

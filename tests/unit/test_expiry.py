@@ -1,5 +1,6 @@
 """Points expiry as pure decisions: oldest unspent points first, at the community's month end, once."""
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -166,10 +167,12 @@ def test_the_balance_never_goes_below_zero_even_if_buckets_promise_more():
 def test_expired_lists_each_month_for_its_event():
     change = run(history(), at("2027-04-01"))
     assert change is not None
-    assert [(e.month, e.points, e.event_id) for e in expiry.expired(change)] == [
-        ("2026-02", 30, "points-expired:f:2026-02"),
-        ("2026-03", 40, "points-expired:f:2026-03"),
+    assert [(e.month, e.points, e.balance_after) for e in expiry.expired(change)] == [
+        ("2026-02", 30, 40),
+        ("2026-03", 40, 0),
     ]
+    assert [expiry.expired_by(entry) for entry in change.entries] == expiry.expired(change)
+    assert expiry.expired_by(fans.LedgerEntry("f", "000000000009", at("2027-04-01"), 5, 5, "checkin", "x")) is None
 
 
 def test_notices_are_due_30_and_7_days_before_the_last_day():
@@ -184,7 +187,8 @@ def test_notices_are_due_30_and_7_days_before_the_last_day():
     )
     [last_call] = expiry.expiring_notices(fan, date(2027, 2, 21), 12)
     assert (last_call.month, last_call.days_ahead) == ("2026-02", 7)
-    assert warning.notice_id == "points-expiring:f:2026-02:30" != last_call.notice_id
+    assert (warning.key, last_call.key) == ("2026-02:30", "2026-02:7")
+    assert expiry.parse_notice_key(last_call.key) == ("2026-02", 7)
     assert [n.month for n in expiry.expiring_notices(fan, date(2027, 3, 1), 12)] == ["2026-03"]
 
 
@@ -192,3 +196,16 @@ def test_no_notice_for_a_month_already_spent():
     fan = history()
     assert expiry.expiring_notices(fan, date(2027, 1, 1), 12) == []  # January 2026 was spent in full
     assert expiry.expiring_notices(spend(fan, 30, at("2027-01-20")), date(2027, 1, 29), 12) == []
+
+
+def test_notices_are_recorded_once_due_and_leave_with_their_month():
+    fan = history()
+    assert expiry.noticed(fan, date(2027, 1, 28), 12) == frozenset()
+    warned = replace(fan, expiry_notices=expiry.noticed(fan, date(2027, 1, 29), 12))
+    assert warned.expiry_notices == {"2026-02:30"}
+    assert expiry.noticed(warned, date(2027, 1, 30), 12) == {"2026-02:30"}  # kept: the month is still held
+    last_call = expiry.noticed(warned, date(2027, 2, 21), 12)
+    assert last_call == {"2026-02:30", "2026-02:7"}
+    change = run(replace(warned, expiry_notices=last_call), at("2027-03-01"))
+    assert change is not None and "2026-02" not in change.fan.earned_by_month
+    assert expiry.noticed(change.fan, date(2027, 3, 1), 12) == {"2026-03:30"}  # February's keys left with it

@@ -7,6 +7,7 @@ from .chalice/config.json rather than read from the models.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -26,11 +27,14 @@ from tools import package_template
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE: dict[str, Any] = json.loads((ROOT / "infra" / "resources.json").read_text())
 POLICY: dict[str, Any] = json.loads((ROOT / ".chalice" / "policy-dev.json").read_text())
+STREAMS_POLICY: dict[str, Any] = json.loads((ROOT / ".chalice" / "policy-streams.json").read_text())
 CONFIG: dict[str, Any] = json.loads((ROOT / ".chalice" / "config.json").read_text())
 DEV = CONFIG["stages"]["dev"]
 DEPLOYED = load_settings({"TABLE_PREFIX": DEV["environment_variables"]["TABLE_PREFIX"]})
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
-FUNCTIONS = ("APIHandler", "JwtAuth", "RunDueJobs")  # Chalice's logical ids for the app's Lambdas
+# Chalice's logical ids for the app's Lambdas; the stream handlers' by the table whose stream they read.
+STREAM_FUNCTIONS = {"FansStream": "FansTable", "LedgerStream": "LedgerTable", "RedemptionsStream": "RedemptionsTable"}
+FUNCTIONS = ("APIHandler", "JwtAuth", "RunDueJobs", "AlarmStateChanged", "AlertSweep", *STREAM_FUNCTIONS)
 TABLES: dict[str, dict[str, Any]] = {
     r["Properties"]["TableName"]: r for r in RESOURCES.values() if r.get("Type") == "AWS::DynamoDB::Table"
 }
@@ -158,17 +162,28 @@ def test_dynamodb_statements_name_concrete_actions_on_named_tables():
             assert any(fnmatchcase(arn, resource) for arn in known), f"{resource} names no table in the template"
 
 
+def policy_of(function: str) -> dict[str, Any]:
+    """The policy file Chalice gives a function's role: its own `iam_policy_file`, else the stage's."""
+    handler = RESOURCES[function]["Properties"]["FunctionName"].removeprefix(f"{CONFIG['app_name']}-dev-")
+    name = DEV.get("lambda_functions", {}).get(handler, {}).get("iam_policy_file", DEV["iam_policy_file"])
+    return dict(json.loads((ROOT / ".chalice" / name).read_text()))
+
+
 def test_policy_lets_each_function_write_its_own_logs_only():
     log_groups = [r["Properties"]["LogGroupName"] for r in RESOURCES.values() if r.get("Type") == "AWS::Logs::LogGroup"]
     function_names = {RESOURCES[f]["Properties"]["FunctionName"] for f in FUNCTIONS}
     assert set(log_groups) == {f"/aws/lambda/{name}" for name in function_names}
-    for group in log_groups:
-        group_arn = ACCOUNT_ARN.format(service="logs", resource=f"log-group:{group}")
+    for function in FUNCTIONS:
+        policy = policy_of(function)
+        group_arn = ACCOUNT_ARN.format(
+            service="logs", resource=f"log-group:/aws/lambda/{RESOURCES[function]['Properties']['FunctionName']}"
+        )
         stream_arn = f"{group_arn}:log-stream:2026/11/22/[$LATEST]0123456789abcdef"
-        assert allows("logs:CreateLogGroup", group_arn)
-        assert allows("logs:CreateLogStream", stream_arn)
-        assert allows("logs:PutLogEvents", stream_arn)
-    assert not allows("logs:PutLogEvents", ACCOUNT_ARN.format(service="logs", resource="log-group:/aws/lambda/other"))
+        assert allows("logs:CreateLogGroup", group_arn, policy)
+        assert allows("logs:CreateLogStream", stream_arn, policy)
+        assert allows("logs:PutLogEvents", stream_arn, policy)
+        other = ACCOUNT_ARN.format(service="logs", resource="log-group:/aws/lambda/other")
+        assert not allows("logs:PutLogEvents", other, policy)
 
 
 def test_policy_lets_the_api_read_only_its_own_webhook_secrets_parameter():
@@ -180,9 +195,10 @@ def test_policy_lets_the_api_read_only_its_own_webhook_secrets_parameter():
     assert not allows("ssm:PutParameter", parameter)
 
 
-def test_policy_allows_xray_segments():
-    assert allows("xray:PutTraceSegments", "*")
-    assert allows("xray:PutTelemetryRecords", "*")
+@pytest.mark.parametrize("policy", [POLICY, STREAMS_POLICY], ids=["dev", "streams"])
+def test_policy_allows_xray_segments(policy):
+    assert allows("xray:PutTraceSegments", "*", policy)
+    assert allows("xray:PutTelemetryRecords", "*", policy)
 
 
 # --- API Gateway responses --------------------------------------------------------------------
@@ -252,14 +268,175 @@ def test_failed_job_runs_alarm_watches_the_metric_the_tick_emits():
 # --- scheduled function -----------------------------------------------------------------------
 
 
-def test_the_schedule_function_is_named_as_chalice_names_it_and_may_run_a_whole_run():
-    """Chalice names a scheduled Lambda `<app>-<stage>-<handler>`; the fixed name must agree with it."""
+def test_event_functions_are_named_as_chalice_names_them_and_the_tick_may_run_a_whole_run():
+    """Chalice names an event Lambda `<app>-<stage>-<handler>`; the fixed names must agree with it."""
     import app as application
 
     handlers = {f.name for f in application.app.event_sources}
-    assert handlers == {"run_due_jobs"}
-    assert RESOURCES["RunDueJobs"]["Properties"]["FunctionName"] == f"{CONFIG['app_name']}-dev-run_due_jobs"
+    streams = {"fans_stream", "ledger_stream", "redemptions_stream"}
+    assert handlers == {"run_due_jobs", "alarm_state_changed", "alert_sweep", *streams}
+    for logical, handler in [
+        ("RunDueJobs", "run_due_jobs"),
+        ("AlarmStateChanged", "alarm_state_changed"),
+        ("AlertSweep", "alert_sweep"),
+        *((logical, f"{table[:-5].lower()}_stream") for logical, table in STREAM_FUNCTIONS.items()),
+    ]:
+        assert RESOURCES[logical]["Properties"]["FunctionName"] == f"{CONFIG['app_name']}-dev-{handler}"
     assert DEV["lambda_functions"]["run_due_jobs"]["lambda_timeout"] == 900  # runs are worked in-process for now
+
+
+# --- streams and outgoing events --------------------------------------------------------------
+
+STREAM_READ = {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"}
+
+
+@pytest.mark.parametrize("model", ALL_MODELS, ids=model_ids())
+def test_streams_are_on_exactly_where_the_models_turn_them_on(model):
+    spec = TABLES[deployed_name(model)]["Properties"].get("StreamSpecification")
+    view = getattr(model.Meta, "stream_view_type", None)
+    assert spec == ({"StreamViewType": view} if view else None)
+
+
+def stream_handlers() -> dict[str, Any]:
+    from chalice.app import DynamoDBEventConfig
+
+    import app as application
+
+    return {s.name: s for s in application.app.event_sources if isinstance(s, DynamoDBEventConfig)}
+
+
+TABLES_BY_ID = {
+    logical: r["Properties"]["TableName"] for logical, r in RESOURCES.items() if r.get("Type") == "AWS::DynamoDB::Table"
+}
+
+
+@pytest.mark.parametrize(("function", "table"), sorted(STREAM_FUNCTIONS.items()))
+def test_each_stream_mapping_reads_its_tables_stream_and_reports_failed_records(function, table):
+    props = RESOURCES[function]["Properties"]
+    handler = props["FunctionName"].removeprefix(f"{CONFIG['app_name']}-dev-")
+    declared = stream_handlers()[handler]
+    entity = TABLES_BY_ID[table].removeprefix(f"{DEPLOYED.table_prefix}-")
+    assert f":table/{get_settings().table_name(entity)}/stream/" in declared.stream_arn
+    [(name, source)] = props["Events"].items()
+    assert name == f"{function}DynamodbEventSource"  # the key Chalice gives the handler's event source
+    mapping = source["Properties"]
+    assert mapping["Stream"] == {"Fn::GetAtt": [table, "StreamArn"]}
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["BisectBatchOnFunctionError"] is True
+    assert 0 < mapping["MaximumRetryAttempts"] <= 10_000
+    assert 60 <= mapping["MaximumRecordAgeInSeconds"] < 24 * 3600  # given up before the stream trims it
+    assert mapping["DestinationConfig"] == {
+        "OnFailure": {"Destination": {"Fn::GetAtt": ["StreamFailuresQueue", "Arn"]}}
+    }
+    assert declared.starting_position == "TRIM_HORIZON"  # a new mapping loses nothing written before it existed
+
+
+@pytest.mark.parametrize("function", sorted(STREAM_FUNCTIONS))
+def test_each_stream_function_has_an_iterator_age_alarm(function):
+    props = RESOURCES[f"{function}IteratorAgeAlarm"]["Properties"]
+    assert (props["Namespace"], props["MetricName"], props["Statistic"]) == ("AWS/Lambda", "IteratorAge", "Maximum")
+    assert props["Dimensions"] == [{"Name": "FunctionName", "Value": RESOURCES[function]["Properties"]["FunctionName"]}]
+    assert props["Threshold"] * props["EvaluationPeriods"] > 0
+
+
+def test_the_bus_is_the_one_events_are_published_to():
+    assert RESOURCES["EventBus"]["Type"] == "AWS::Events::EventBus"
+    assert RESOURCES["EventBus"]["Properties"]["Name"] == DEPLOYED.event_bus == "fan-engagement-dev-events"
+
+
+def test_given_up_batches_land_in_a_queue_that_alarms():
+    queue = RESOURCES["StreamFailuresQueue"]
+    assert queue["Type"] == "AWS::SQS::Queue" and queue["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
+    alarm = RESOURCES["StreamFailuresAlarm"]["Properties"]
+    assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["StreamFailuresQueue", "QueueName"]}}]
+
+
+def test_stream_functions_have_their_own_least_privilege_policy():
+    for function in STREAM_FUNCTIONS:
+        handler = RESOURCES[function]["Properties"]["FunctionName"].removeprefix(f"{CONFIG['app_name']}-dev-")
+        assert DEV["lambda_functions"][handler] == {"iam_policy_file": "policy-streams.json"}
+    bus = ACCOUNT_ARN.format(service="events", resource=f"event-bus/{DEPLOYED.event_bus}")
+    failures = ACCOUNT_ARN.format(service="sqs", resource=RESOURCES["StreamFailuresQueue"]["Properties"]["QueueName"])
+    read = {}
+    for name in TABLES:
+        stream = f"{table_arn(name)}/stream/2026-11-22T00:00:00.000"
+        read[name] = {a for a in STREAM_READ | iam.DYNAMODB_ACTIONS if allows(a, stream, STREAMS_POLICY)}
+        assert not {a for a in iam.DYNAMODB_ACTIONS if allows(a, table_arn(name), STREAMS_POLICY)}, name
+    streamed = {name for name, t in TABLES.items() if "StreamSpecification" in t["Properties"]}
+    assert {name for name, actions in read.items() if actions} == streamed
+    assert all(read[name] == STREAM_READ for name in streamed)
+    assert allows("events:PutEvents", bus, STREAMS_POLICY)
+    assert not allows(
+        "events:PutEvents", ACCOUNT_ARN.format(service="events", resource="event-bus/default"), STREAMS_POLICY
+    )
+    assert allows("sqs:SendMessage", failures, STREAMS_POLICY)
+    assert not allows("sqs:SendMessage", ACCOUNT_ARN.format(service="sqs", resource="other"), STREAMS_POLICY)
+    granted = {a for s in STREAMS_POLICY["Statement"] for a in as_list(s["Action"])}
+    assert granted == STREAM_READ | {
+        "events:PutEvents",
+        "sqs:SendMessage",
+        "logs:CreateLogGroup",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "xray:PutTelemetryRecords",
+        "xray:PutTraceSegments",
+    }
+
+
+def test_the_apis_policy_cannot_publish_events_or_read_streams():
+    bus = ACCOUNT_ARN.format(service="events", resource=f"event-bus/{DEPLOYED.event_bus}")
+    assert not allows("events:PutEvents", bus)
+    assert not any(allows(a, f"{table_arn(name)}/stream/x") for name in TABLES for a in STREAM_READ)
+
+
+# --- alerts -----------------------------------------------------------------------------------
+
+
+def test_functions_that_publish_alerts_get_the_topic_from_the_template():
+    topic = RESOURCES["AlertsTopic"]
+    assert topic["Type"] == "AWS::SNS::Topic" and topic["Properties"]["TopicName"] == "fan-engagement-dev-alerts"
+    for function in ("APIHandler", "RunDueJobs", "AlarmStateChanged", "AlertSweep"):
+        variables = RESOURCES[function]["Properties"]["Environment"]["Variables"]
+        assert variables == {"ALERTS_TOPIC_ARN": {"Ref": "AlertsTopic"}}, function
+
+
+def test_policy_lets_the_functions_publish_to_the_alerts_topic_only():
+    topic = ACCOUNT_ARN.format(service="sns", resource=RESOURCES["AlertsTopic"]["Properties"]["TopicName"])
+    assert allows("sns:Publish", topic)
+    assert not allows("sns:Publish", ACCOUNT_ARN.format(service="sns", resource="another-topic"))
+    assert not allows("sns:Subscribe", topic) and not allows("sns:CreateTopic", topic)
+
+
+def test_every_alarm_is_named_for_the_stage_and_reaches_the_alarm_function_with_a_runbook():
+    """The rule's pattern takes this stage's alarms by name prefix; each alarm has its level and runbook anchor."""
+    import app as application
+    from chalicelib.domain.alerts import technical
+
+    pattern = RESOURCES["AlarmStateChanged"]["Properties"]["Events"]["AlarmStateChangedEvent"]["Properties"]["Pattern"]
+    [prefix] = [p["prefix"] for p in pattern["detail"]["alarmName"]]
+    assert prefix == f"{CONFIG['app_name']}-dev-"
+    assert application.ALARM_STATE_CHANGES["detail-type"] == ["CloudWatch Alarm State Change"]
+    alarms = {name: r for name, r in RESOURCES.items() if r.get("Type") == "AWS::CloudWatch::Alarm"}
+    assert alarms
+    for logical, alarm in alarms.items():
+        assert alarm["Properties"]["AlarmName"] == prefix + logical
+        assert "AlarmActions" not in alarm["Properties"]  # EventBridge carries every state change
+        assert technical.known(alarm["Properties"]["AlarmName"]) is technical.ALARMS[logical]
+
+
+def _anchors(markdown: str) -> set[str]:
+    """GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens."""
+    headings = (line.lstrip("#").strip() for line in markdown.splitlines() if line.startswith("#"))
+    return {re.sub(r"[^a-z0-9 _-]", "", h.lower()).replace(" ", "-") for h in headings}
+
+
+def test_every_technical_runbook_link_has_its_section():
+    from chalicelib.domain.alerts import technical
+
+    anchors = _anchors((ROOT / technical.RUNBOOKS).read_text())
+    for alarm in (*technical.ALARMS.values(), technical.UNKNOWN):
+        assert alarm.anchor in anchors, alarm.anchor
+    assert "alert-lifecycle" in anchors
 
 
 # --- packaging --------------------------------------------------------------------------------
