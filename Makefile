@@ -9,6 +9,10 @@ TICK_SECONDS ?= 60
 STREAM_SECONDS ?= 1
 
 PYTEST := $(PY) -m pytest
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo -n)
+APT_INSTALL := DEBIAN_FRONTEND=noninteractive DEBCONF_NOWARNINGS=yes apt-get install -y -qq --no-install-recommends \
+	-o DPkg::Lock::Timeout=600 chromium fonts-dejavu-core
 
 .PHONY: alarm bench-jobs install run test lint typecheck unit functional concurrency property e2e cfn openapi token webhook job bench package clean
 
@@ -19,7 +23,13 @@ $(STAMP): requirements.txt requirements-dev.txt
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-install: $(STAMP)
+install: $(STAMP) $(CHROMIUM)
+
+# Headless Chromium opens the backtest's HTML report in its page test (tests/e2e/test_backtest_page.py).
+# Debian's package, installed once (as root, or through sudo); lists are refreshed only if the install fails.
+$(CHROMIUM):
+	@echo 'installing Debian chromium for the page test'
+	@$(SUDO) sh -c '$(APT_INSTALL) >/dev/null || { apt-get update -qq && $(APT_INSTALL) >/dev/null; }'
 
 run: install
 	$(PY) -m tools.local_stack --port $(PORT) --moto-port $(MOTO_PORT) --tick-seconds $(TICK_SECONDS) --stream-seconds $(STREAM_SECONDS)

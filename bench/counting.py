@@ -57,3 +57,33 @@ def recording() -> Iterator[RequestLog]:
     finally:
         unregister_hook(EVENT, log)
 
+
+
+class Tally:
+    """Counts per operation and whether the call touched a table whose name holds `marker`; keeps no bodies,
+    so counting a run of 100,000 fans does not itself grow the process being measured."""
+
+    def __init__(self, marker: bytes) -> None:
+        self.marker = marker
+        self.counts: dict[tuple[str, bool], int] = {}
+
+    def __call__(self, model: Any, params: dict[str, Any], **_: Any) -> None:
+        body = params.get("body", b"")
+        marked = self.marker in (body.encode() if isinstance(body, str) else bytes(body))
+        key = (model.name, marked)
+        self.counts[key] = self.counts.get(key, 0) + 1
+
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@contextmanager
+def tallying(marker: bytes) -> Iterator[Tally]:
+    from chalicelib.persistence.connection import register_hook, unregister_hook
+
+    tally = Tally(marker)
+    register_hook(EVENT, tally)
+    try:
+        yield tally
+    finally:
+        unregister_hook(EVENT, tally)
