@@ -10,7 +10,7 @@ exactly once, and the reader sums the shards (docs/kpis.md#counters).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
 from chalicelib.domain import activity as activities
@@ -85,9 +85,3 @@ def is_after(sequence: str, checkpoint: str | None) -> bool:
     """Stream sequence numbers are decimal strings of varying length: compare them as numbers."""
     return checkpoint is None or int(sequence) > int(checkpoint)
 
-
-def total(counts: Iterable[Counter[Key]]) -> Counter[Key]:
-    summed: Counter[Key] = Counter()
-    for found in counts:
-        summed.update(found)
-    return summed
