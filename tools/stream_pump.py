@@ -2,7 +2,8 @@
 
 It reads each table's stream the app handles (`app.event_sources`: the table is in the ARN its
 `on_dynamodb_record` declares) and invokes that handler with Lambda-shaped batches, through the
-caller's `invoke` (chalice's test client: the same handler, middleware and all). As a mapping
+caller's `invoke` (chalice's test client: the same handler, middleware and all), naming the shard
+as a mapping with a tumbling window does (`shardId`: the KPI counters checkpoint per shard). As a mapping
 with ReportBatchItemFailures does, a response naming failed records moves the checkpoint to just
 before the first of them, so it and the records after it are delivered again on the next pass;
 a record that has failed `max_attempts` times is given up (deployed: it goes to the failure
@@ -91,7 +92,8 @@ class StreamPump:
         records = self._streams.get_records(ShardIterator=iterator, Limit=self.batch_size)["Records"]
         if not records:
             return None
-        response = self.invoke(handler, {"Records": [lambda_shaped(record, arn) for record in records]}) or {}
+        event = {"Records": [lambda_shaped(record, arn) for record in records], "shardId": shard, "eventSourceARN": arn}
+        response = self.invoke(handler, event) or {}
         sequence = [record["dynamodb"]["SequenceNumber"] for record in records]
         failed = tuple(str(item["itemIdentifier"]) for item in response.get("batchItemFailures", []))
         self._checkpoint(arn, shard, sequence, failed)

@@ -402,6 +402,24 @@ class SilenceModel(Model):
     ttl = TTLAttribute()
 
 
+class CounterModel(Model):
+    """Day counters kept by the stream consumers, one item per (bucket, table and stream shard) so that no two
+    shards' batches write the same item; the reader sums a bucket's items. Each counter is a number attribute
+    named for what it counts (domain/kpis/counting.py), so one item holds any set of them.
+
+    The bucket `checkpoint` holds each shard's high-water sequence number (`sequence`): a record at or below it
+    was counted. Its `ttl` reclaims it after the stream (24 h) can no longer deliver that shard.
+    """
+
+    class Meta(_Meta):
+        table_name = _settings.table_name("counters")
+
+    bucket = UnicodeAttribute(hash_key=True)
+    slot = UnicodeAttribute(range_key=True)
+    sequence = UnicodeAttribute(null=True)
+    ttl = TTLAttribute(null=True)
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     FanModel,
     LedgerEntryModel,
@@ -417,4 +435,5 @@ ALL_MODELS: tuple[type[Model], ...] = (
     AlertModel,
     AlertOutboxModel,
     SilenceModel,
+    CounterModel,
 )

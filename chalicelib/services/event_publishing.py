@@ -66,13 +66,14 @@ def _redemption(record: Record) -> list[OutgoingEvent]:
     return outgoing_events.redemption_events(change.old, change.new) if change.new is not None else []
 
 
-def fan_events() -> Publisher:
+def fan_events(_shard: str | None) -> Publisher:
+    """Events need no checkpoint: their ids make a repeat harmless, whatever the shard."""
     return Publisher(_fan)
 
 
-def ledger_events() -> Publisher:
+def ledger_events(_shard: str | None) -> Publisher:
     return Publisher(_ledger)
 
 
-def redemption_events() -> Publisher:
+def redemption_events(_shard: str | None) -> Publisher:
     return Publisher(_redemption)

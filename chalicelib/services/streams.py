@@ -8,8 +8,10 @@ land. Both kinds of failure are reported as `batchItemFailures`, so Lambda retri
 first failed record (earlier ones are checkpointed) and, with bisection on, isolates a poison one.
 
 A failed record is delivered again to every consumer, and records after it may be too: each
-consumer's effect must be idempotent (outgoing events carry stable ids; issue 9's counters will
-key their increments by the record).
+consumer's effect must be idempotent (outgoing events carry stable ids; the KPI counters skip
+records at or below their shard's checkpoint). Consumers are made per batch for its shard:
+`shardId` is in the event when the mapping has a tumbling window (infra/resources.json), and such
+an event's response must carry a `state`.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 
 from chalicelib.observability import count, logger
 from chalicelib.persistence import stream_images
-from chalicelib.services import event_publishing
+from chalicelib.services import counting, event_publishing
 
 Record = Mapping[str, Any]
 
@@ -36,11 +38,12 @@ class Consumer(Protocol):
         """Apply the batch's effects; the sequence numbers of the records whose effects failed."""
 
 
-Factory = Callable[[], Consumer]
+Factory = Callable[[str | None], Consumer]  # made for the batch's shard (None when the event names none)
 
+# Counters come first: a record they took is counted even if a later consumer fails it.
 CONSUMERS: Mapping[str, Sequence[Factory]] = {
-    "fans": (event_publishing.fan_events,),
-    "ledger": (event_publishing.ledger_events,),
+    "fans": (counting.fan_counters, event_publishing.fan_events),
+    "ledger": (counting.ledger_counters, event_publishing.ledger_events),
     "redemptions": (event_publishing.redemption_events,),
 }
 
@@ -52,8 +55,8 @@ class EffectFailed(Exception):
 class _Batch:
     """The consumers of one invocation, created for the tables its records come from."""
 
-    def __init__(self, consumers: Mapping[str, Sequence[Factory]]) -> None:
-        self._factories = consumers
+    def __init__(self, consumers: Mapping[str, Sequence[Factory]], shard: str | None) -> None:
+        self._factories, self._shard = consumers, shard
         self._active: dict[str, list[Consumer]] = {}
         self.not_taken: set[str] = set()
 
@@ -63,7 +66,7 @@ class _Batch:
         if entity is None:
             return
         if entity not in self._active:
-            self._active[entity] = [factory() for factory in self._factories.get(entity, ())]
+            self._active[entity] = [factory(self._shard) for factory in self._factories.get(entity, ())]
         try:
             for consumer in self._active[entity]:
                 consumer.take(raw)
@@ -77,10 +80,11 @@ class _Batch:
         return {seq for consumers in self._active.values() for consumer in consumers for seq in consumer.flush()}
 
 
-def handle(event: Mapping[str, Any]) -> PartialItemFailureResponse:
+def handle(event: Mapping[str, Any]) -> dict[str, Any]:
     """Process one stream batch; the response names the records to deliver again (none when all landed)."""
     records = list(event.get("Records", []))
-    batch = _Batch(CONSUMERS)
+    shard = event.get("shardId")
+    batch = _Batch(CONSUMERS, str(shard) if shard else None)
     processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
     with processor(records, batch.take):
         processor.process()
@@ -92,4 +96,5 @@ def handle(event: Mapping[str, Any]) -> PartialItemFailureResponse:
     if failures:
         count("StreamRecordsFailed", failures)
         logger.warning("stream records to deliver again", extra={"failed": failures, "records": len(records)})
-    return processor.response()
+    response: PartialItemFailureResponse = processor.response()
+    return {**response, "state": {}} if "window" in event else dict(response)

@@ -432,6 +432,16 @@ def test_given_up_batches_land_in_a_queue_that_alarms():
     assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["StreamFailuresQueue", "QueueName"]}}]
 
 
+COUNTING = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}  # checkpoint read, one transaction
+
+
+def test_counted_streams_name_their_shard_through_a_tumbling_window():
+    """Lambda puts `shardId` in the event only with a tumbling window; the counters checkpoint per shard."""
+    for function in ("FansStream", "LedgerStream"):
+        [source] = RESOURCES[function]["Properties"]["Events"].values()
+        assert 0 < source["Properties"]["TumblingWindowInSeconds"] <= 900
+
+
 def test_stream_functions_have_their_own_least_privilege_policy():
     for function in STREAM_FUNCTIONS:
         handler = RESOURCES[function]["Properties"]["FunctionName"].removeprefix(f"{CONFIG['app_name']}-dev-")
@@ -439,10 +449,12 @@ def test_stream_functions_have_their_own_least_privilege_policy():
     bus = ACCOUNT_ARN.format(service="events", resource=f"event-bus/{DEPLOYED.event_bus}")
     failures = ACCOUNT_ARN.format(service="sqs", resource=RESOURCES["StreamFailuresQueue"]["Properties"]["QueueName"])
     read = {}
+    counters = f"{DEPLOYED.table_prefix}-counters"
     for name in TABLES:
         stream = f"{table_arn(name)}/stream/2026-11-22T00:00:00.000"
         read[name] = {a for a in STREAM_READ | iam.DYNAMODB_ACTIONS if allows(a, stream, STREAMS_POLICY)}
-        assert not {a for a in iam.DYNAMODB_ACTIONS if allows(a, table_arn(name), STREAMS_POLICY)}, name
+        on_table = {a for a in iam.DYNAMODB_ACTIONS if allows(a, table_arn(name), STREAMS_POLICY)}
+        assert on_table == (COUNTING if name == counters else set()), name
     streamed = {name for name, t in TABLES.items() if "StreamSpecification" in t["Properties"]}
     assert {name for name, actions in read.items() if actions} == streamed
     assert all(read[name] == STREAM_READ for name in streamed)
@@ -453,7 +465,7 @@ def test_stream_functions_have_their_own_least_privilege_policy():
     assert allows("sqs:SendMessage", failures, STREAMS_POLICY)
     assert not allows("sqs:SendMessage", ACCOUNT_ARN.format(service="sqs", resource="other"), STREAMS_POLICY)
     granted = {a for s in STREAMS_POLICY["Statement"] for a in as_list(s["Action"])}
-    assert granted == STREAM_READ | {
+    assert granted == STREAM_READ | COUNTING | {
         "events:PutEvents",
         "sqs:SendMessage",
         "logs:CreateLogGroup",

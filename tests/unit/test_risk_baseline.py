@@ -69,7 +69,7 @@ def test_kpi_drop_quiet_over_a_week_of_same_weekday_comparisons(seed, per_day):
     for end in range(8 * PER_WEEK, 9 * PER_WEEK + 1):
         series = KpiWindow("interactions", total(end), [total(end - n * PER_WEEK) for n in range(1, 9)])
         seen = kpi_drop.evaluate(KpiDropInput(START + FIVE * end, [series]), KpiDropConfig())
-        firing.append(seen[0].firing)
+        firing.append(seen[0].level is not None)
     assert alerts(firing) == 0
 
 
@@ -82,9 +82,10 @@ def test_bursts_quiet_over_a_week_of_flags_and_rejections(seed, per_day):
     for end in range(PER_WEEK, 2 * PER_WEEK, 2):  # every 10 minutes, over the second week
         now = START + FIVE * end
         day = {at: buckets[at] for at in (now - FIVE * n for n in range(1, PER_DAY + 2))}
-        flags.append(flagged_content.evaluate(FlaggedContentInput(now, day), FlaggedContentConfig())[0].firing)
+        seen = flagged_content.evaluate(FlaggedContentInput(now, day), FlaggedContentConfig())
+        flags.append(seen[0].level is not None)
         signal = WebhookSignaturesInput(now, {"tube": day})
-        rejections.append(webhook_signatures.evaluate(signal, WebhookSignaturesConfig())[0].firing)
+        rejections.append(webhook_signatures.evaluate(signal, WebhookSignaturesConfig())[0].level is not None)
     assert (alerts(flags), alerts(rejections)) == (0, 0)
 
 
@@ -100,6 +101,6 @@ def test_churn_spike_at_most_one_alert_in_a_quarter_of_daily_runs(seed, mean):
         churned = poisson(rng, mean * weekly * math.exp(rng.gauss(0, 0.15)))
         if n >= 70:
             seen = churn_spike.evaluate(ChurnInput(day, churned, history, first), ChurnSpikeConfig())
-            firing.append(seen[0].firing)
+            firing.append(seen[0].level is not None)
         history[day] = churned
     assert alerts(firing) <= 1

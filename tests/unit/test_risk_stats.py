@@ -4,9 +4,10 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
+from chalicelib.domain.alerts.evidence import top
+from chalicelib.domain.alerts.model import Observation
 from chalicelib.domain.risk import stats
 from chalicelib.domain.risk.levels import Ladder, Timing, highest, lowest
-from chalicelib.domain.risk.observation import Observation, top
 from chalicelib.domain.risk.stats import ScaleFloor
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
@@ -136,7 +137,7 @@ def test_timing_validation():
 
 
 def test_observation_identity_and_bounded_evidence():
-    seen = Observation("points_farming", "user", "community", None, "t", "s", "operations.md#points-farming")
+    seen = Observation("points_farming", "user", "community", None, title="t", runbook="operations.md#points-farming")
     assert seen.dedup_key == "user:points_farming:community"
-    assert not seen.firing
+    assert seen.level is None
     assert top(list(range(30))) == {"items": list(range(20)), "count": 30}

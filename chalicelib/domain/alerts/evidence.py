@@ -14,6 +14,9 @@ from typing import Any
 
 from chalicelib.domain.alerts.model import Category, Evidence, Level, Observation, rank
 
+EVIDENCE_ITEMS = 20
+"""Per-item evidence a rule lists (the worst first) before it only counts the rest."""
+
 MAX_EVIDENCE_BYTES = 32 * 1024
 """Well inside SNS's 256 KB message and DynamoDB's 400 KB item, with the rest of the alert beside it."""
 
@@ -25,6 +28,11 @@ class FanHit:
     fan_id: str
     level: Level
     detail: dict[str, Any] = field(default_factory=dict)
+
+
+def top(items: Sequence[Any], limit: int = EVIDENCE_ITEMS) -> dict[str, Any]:
+    """Bounded evidence: the first `limit` items (callers sort them, worst first) and how many there were."""
+    return {"items": list(items[:limit]), "count": len(items)}
 
 
 def bounded(evidence: Evidence) -> Evidence:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from chalicelib.domain.alerts.model import Level
 from chalicelib.domain.risk.levels import Ladder, lowest
-from chalicelib.domain.risk.observation import Level
 from chalicelib.domain.risk.stats import Baseline, ScaleFloor, baseline, window_counts
 
 

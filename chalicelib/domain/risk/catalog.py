@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from chalicelib.domain.alerts.model import Category
 from chalicelib.domain.risk import (
     checkin_rings,
     churn_spike,
@@ -21,7 +22,6 @@ from chalicelib.domain.risk import (
     webhook_signatures,
 )
 from chalicelib.domain.risk.levels import Timing
-from chalicelib.domain.risk.observation import Category
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from chalicelib.domain.alerts.evidence import top
+from chalicelib.domain.alerts.model import Category, Observation
 from chalicelib.domain.risk.levels import Ladder, Timing, highest
-from chalicelib.domain.risk.observation import Category, Observation, top
 
 RULE = "checkin_rings"
 CATEGORY: Category = "user"
@@ -83,7 +84,11 @@ def evaluate(signal: CheckinRingInput, config: CheckinRingConfig) -> list[Observ
         if bursts
         else "No burst of new accounts checking in together."
     )
-    return [Observation(RULE, CATEGORY, SCOPE, level, "Check-in ring", summary, RUNBOOK, evidence)]
+    return [
+        Observation(
+            RULE, CATEGORY, SCOPE, level, title="Check-in ring", summary=summary, evidence=evidence, runbook=RUNBOOK
+        )
+    ]
 
 
 def _bursts(

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from chalicelib.domain.alerts.model import Category, Observation
 from chalicelib.domain.risk.levels import Ladder, Timing, lowest
-from chalicelib.domain.risk.observation import Category, Observation
 from chalicelib.domain.risk.stats import ScaleFloor, baseline
 
 RULE = "churn_spike"
@@ -75,4 +75,16 @@ def evaluate(signal: ChurnInput, config: ChurnSpikeConfig) -> list[Observation]:
         summary = f"{signal.churned} fans churned on {signal.day}; too little history to judge."
     else:
         summary = f"{signal.churned} fans churned on {signal.day}, within the usual range."
-    return [Observation(RULE, CATEGORY, SCOPE, level, "Churn spike", summary, RUNBOOK, evidence)]
+    return [
+        Observation(
+            RULE,
+            CATEGORY,
+            SCOPE,
+            level,
+            title="Churn spike",
+            summary=summary,
+            evidence=evidence,
+            runbook=RUNBOOK,
+            inhibited_by_technical=True,
+        )
+    ]

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
+from chalicelib.domain.alerts.evidence import top
+from chalicelib.domain.alerts.model import Category, Observation
 from chalicelib.domain.risk import bursts
 from chalicelib.domain.risk.levels import Ladder, Timing
-from chalicelib.domain.risk.observation import Category, Observation, top
 from chalicelib.domain.risk.stats import ScaleFloor
 
 RULE = "flagged_content_surge"
@@ -72,7 +73,18 @@ def evaluate(signal: FlaggedContentInput, config: FlaggedContentConfig) -> list[
         if burst.level
         else f"{int(burst.count)} content flags in {minutes} minutes: no surge."
     )
-    return [Observation(RULE, CATEGORY, SCOPE, burst.level, "Flagged-content surge", summary, RUNBOOK, evidence)]
+    return [
+        Observation(
+            RULE,
+            CATEGORY,
+            SCOPE,
+            burst.level,
+            title="Flagged-content surge",
+            summary=summary,
+            evidence=evidence,
+            runbook=RUNBOOK,
+        )
+    ]
 
 
 def _shown(flag: ContentFlag) -> dict[str, str]:

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from chalicelib.domain.alerts.model import Category, Observation
 from chalicelib.domain.risk.levels import Ladder, Timing, lowest
-from chalicelib.domain.risk.observation import Category, Observation
 from chalicelib.domain.risk.stats import ScaleFloor, baseline
 
 RULE = "kpi_drop"
@@ -89,4 +89,14 @@ def _judge(window: KpiWindow, config: KpiDropConfig) -> Observation:
     else:
         summary = f"{window.kpi} is {window.current:g}, within its usual range for this weekday."
     scope = f"kpi#{window.kpi}"
-    return Observation(RULE, CATEGORY, scope, level, f"KPI drop: {window.kpi}", summary, RUNBOOK, evidence)
+    return Observation(
+        RULE,
+        CATEGORY,
+        scope,
+        level,
+        title=f"KPI drop: {window.kpi}",
+        summary=summary,
+        evidence=evidence,
+        runbook=RUNBOOK,
+        inhibited_by_technical=True,
+    )

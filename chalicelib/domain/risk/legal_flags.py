@@ -14,9 +14,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from chalicelib.domain.alerts.evidence import top
+from chalicelib.domain.alerts.model import LEVELS, Category, Level, Observation
 from chalicelib.domain.risk.flagged_content import SEVERITIES, ContentFlag, Severity
 from chalicelib.domain.risk.levels import Timing
-from chalicelib.domain.risk.observation import LEVELS, Category, Level, Observation, top
 
 RULE = "legal_flags"
 CATEGORY: Category = "compliance"
@@ -90,4 +91,15 @@ def evaluate(signal: LegalFlagsInput, config: LegalFlagsConfig) -> list[Observat
         else f"No content flagged for legal reasons in {hours} h."
     )
     evidence = {"lookback_hours": hours, "flags": top(items)}
-    return [Observation(RULE, CATEGORY, SCOPE, level, "Content flagged for legal reasons", summary, RUNBOOK, evidence)]
+    return [
+        Observation(
+            RULE,
+            CATEGORY,
+            SCOPE,
+            level,
+            title="Content flagged for legal reasons",
+            summary=summary,
+            evidence=evidence,
+            runbook=RUNBOOK,
+        )
+    ]

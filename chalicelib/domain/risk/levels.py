@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from chalicelib.domain.risk.observation import LEVELS, Level
+from chalicelib.domain.alerts.model import LEVELS, Level
 
 
 @dataclass(frozen=True)

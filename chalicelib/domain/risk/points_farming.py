@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from chalicelib.domain.alerts.evidence import top
+from chalicelib.domain.alerts.model import Category, Observation
 from chalicelib.domain.risk.levels import Ladder, Timing, highest
-from chalicelib.domain.risk.observation import Category, Observation, top
 from chalicelib.domain.risk.stats import ScaleFloor, baseline
 
 RULE = "points_farming"
@@ -85,7 +86,11 @@ def evaluate(signal: PointsFarmingInput, config: PointsFarmingConfig) -> list[Ob
         if flagged
         else f"No fan earned far above their {len(earners)} peers or hit every daily cap on {signal.day}."
     )
-    return [Observation(RULE, CATEGORY, SCOPE, level, "Points farming", summary, RUNBOOK, evidence)]
+    return [
+        Observation(
+            RULE, CATEGORY, SCOPE, level, title="Points farming", summary=summary, evidence=evidence, runbook=RUNBOOK
+        )
+    ]
 
 
 def _rounded(value: float | None) -> float | None:

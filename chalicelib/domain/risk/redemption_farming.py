@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from chalicelib.domain.alerts.evidence import top
+from chalicelib.domain.alerts.model import Category, Observation
 from chalicelib.domain.risk.levels import Ladder, Timing
-from chalicelib.domain.risk.observation import Category, Observation, top
 
 RULE = "redemption_farming"
 CATEGORY: Category = "user"
@@ -94,7 +95,9 @@ def _judge(
         else f"No farming pattern on reward {reward_id}."
     )
     title = "Redemption farming"
-    return Observation(RULE, CATEGORY, f"reward#{reward_id}", level, title, summary, RUNBOOK, evidence)
+    return Observation(
+        RULE, CATEGORY, f"reward#{reward_id}", level, title=title, summary=summary, evidence=evidence, runbook=RUNBOOK
+    )
 
 
 def _is_new(redemption: RewardRedemption, config: RedemptionFarmingConfig) -> bool:

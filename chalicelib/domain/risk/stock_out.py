@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from chalicelib.domain.alerts.model import Category, Level, Observation
 from chalicelib.domain.risk.levels import Timing
-from chalicelib.domain.risk.observation import Category, Level, Observation
 
 RULE = "stock_out"
 CATEGORY: Category = "operations"
@@ -87,7 +87,9 @@ def _judge(reward: RewardStock, now: datetime, config: StockOutConfig) -> Observ
     else:
         summary = f"Reward {reward.reward_id} has stock for its demand."
     scope = f"reward#{reward.reward_id}"
-    return Observation(RULE, CATEGORY, scope, level, "Stock running out", summary, RUNBOOK, evidence)
+    return Observation(
+        RULE, CATEGORY, scope, level, title="Stock running out", summary=summary, evidence=evidence, runbook=RUNBOOK
+    )
 
 
 def _rate(reward: RewardStock, config: StockOutConfig) -> float | None:

@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from chalicelib.domain.alerts.model import Category, Observation
 from chalicelib.domain.risk import bursts
 from chalicelib.domain.risk.levels import Ladder, Timing
-from chalicelib.domain.risk.observation import Category, Observation
 from chalicelib.domain.risk.stats import ScaleFloor
 
 RULE = "webhook_signatures"
@@ -63,4 +63,13 @@ def _judge(platform: str, signal: WebhookSignaturesInput, config: WebhookSignatu
         else f"{int(burst.count)} rejected deliveries from {platform} in {minutes} minutes: no burst."
     )
     title = f"Rejected webhook signatures: {platform}"
-    return Observation(RULE, CATEGORY, f"platform#{platform}", burst.level, title, summary, RUNBOOK, evidence)
+    return Observation(
+        RULE,
+        CATEGORY,
+        f"platform#{platform}",
+        burst.level,
+        title=title,
+        summary=summary,
+        evidence=evidence,
+        runbook=RUNBOOK,
+    )

@@ -1,0 +1,115 @@
+"""Stream consumers keeping the KPI day counters, exactly once in effect (docs/kpis.md#counters).
+
+A batch's increments are summed per (bucket, counter) and written in one transaction with the
+shard's checkpoint, conditioned on the checkpoint read first: records at or below it were counted
+by an earlier delivery and are skipped. So a re-delivered batch, a retry from a failed record and
+a bisected half add nothing twice, and a crash before the commit added nothing at all. Two
+requests per batch (one read, one transaction), whatever its size.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from chalicelib import clock
+from chalicelib.domain.kpis import counting
+from chalicelib.observability import count, logger
+from chalicelib.persistence import counters, stream_images
+from chalicelib.persistence.transaction import Cancelled
+from chalicelib.settings import get_settings
+
+Record = Mapping[str, Any]
+Derive = Callable[[Record], Counter[counting.Key]]
+ATTEMPTS = 3  # a moved checkpoint means another delivery of the shard raced this one: read it again
+
+
+class Counting:
+    """A `streams.Consumer` for one table's shard; `shard` None (no tumbling window on the mapping) counts nothing."""
+
+    def __init__(self, entity: str, shard: str | None, derive: Derive) -> None:
+        self._entity, self._shard, self._derive = entity, shard, derive
+        self._taken: list[tuple[str, Counter[counting.Key]]] = []
+        self._stopped = False
+
+    def take(self, record: Record) -> None:
+        """Records after one that cannot be derived are left uncounted: Lambda delivers them again from it."""
+        if self._stopped:
+            return
+        try:
+            found = self._derive(record)
+        except Exception:
+            self._stopped = True
+            raise
+        self._taken.append((stream_images.sequence_number(record), found))
+
+    def flush(self) -> set[str]:
+        taken, self._taken = self._taken, []
+        if not any(found for _, found in taken):
+            return set()  # nothing to count: redelivered, these records would add nothing either
+        if self._shard is None:
+            logger.error("stream batch without a shard id: counters not kept", extra={"table": self._entity})
+            count("CountersSkipped", len(taken))
+            return set()
+        try:
+            self._commit(self._shard, taken)
+        except Exception:
+            logger.exception("counters not written", extra={"table": self._entity, "records": len(taken)})
+            count("CountersNotWritten", len(taken))
+            return {seq for seq, _ in taken}
+        return set()
+
+    def _commit(self, shard: str, taken: list[tuple[str, Counter[counting.Key]]]) -> None:
+        for attempt in range(ATTEMPTS):
+            read = counters.checkpoint(self._entity, shard)
+            fresh = [(seq, found) for seq, found in taken if counting.is_after(seq, read)]
+            try:
+                for chunk in _chunks(fresh):
+                    summed = sum((found for _, found in chunk), Counter[counting.Key]())
+                    counters.add(self._entity, shard, summed, chunk[-1][0], read, clock.now())
+                    read = chunk[-1][0]
+            except Cancelled:
+                if attempt + 1 == ATTEMPTS:
+                    raise
+                continue
+            if len(fresh) < len(taken):
+                count("StreamRecordsCountedBefore", len(taken) - len(fresh))
+            return
+
+
+def _chunks(
+    taken: list[tuple[str, Counter[counting.Key]]],
+) -> list[list[tuple[str, Counter[counting.Key]]]]:
+    """Consecutive runs of records whose buckets fit one transaction beside the checkpoint."""
+    chunks: list[list[tuple[str, Counter[counting.Key]]]] = []
+    buckets: set[str] = set()
+    for seq, found in taken:
+        touched = {bucket for bucket, _ in found}
+        if chunks and len(buckets | touched) < counters.MAX_ITEMS:
+            chunks[-1].append((seq, found))
+            buckets |= touched
+        else:
+            chunks.append([(seq, found)])
+            buckets = set(touched)
+    return chunks
+
+
+def _ledger(record: Record) -> Counter[counting.Key]:
+    entry = stream_images.ledger_change(record).new
+    return counting.ledger_counts(entry, get_settings().community_time_zone) if entry else Counter()
+
+
+def _fan(record: Record) -> Counter[counting.Key]:
+    change = stream_images.fan_change(record)
+    old = change.old.base.lifecycle_stage if change.old else None
+    new = change.new.base.lifecycle_stage if change.new else None
+    return counting.stage_counts(old, new, change.at, get_settings().community_time_zone)
+
+
+def ledger_counters(shard: str | None) -> Counting:
+    return Counting("ledger", shard, _ledger)
+
+
+def fan_counters(shard: str | None) -> Counting:
+    return Counting("fans", shard, _fan)
