@@ -437,7 +437,7 @@ COUNTING = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}  # ch
 
 def test_counted_streams_name_their_shard_through_a_tumbling_window():
     """Lambda puts `shardId` in the event only with a tumbling window; the counters checkpoint per shard."""
-    for function in ("FansStream", "LedgerStream"):
+    for function in ("FansStream", "LedgerStream", "RedemptionsStream"):
         [source] = RESOURCES[function]["Properties"]["Events"].values()
         assert 0 < source["Properties"]["TumblingWindowInSeconds"] <= 900
 
