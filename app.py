@@ -420,6 +420,14 @@ def alert_sweep(event: CloudWatchEvent) -> dict[str, object]:
     return asdict(alerting.sweep(clock.now()))
 
 
+@app.schedule(Rate(5, unit=Rate.MINUTES), name="risk_scan")
+def risk_scan(event: CloudWatchEvent) -> dict[str, object]:
+    """The risk rules on their signals; what they observe goes to the alert lifecycle (docs/operations.md)."""
+    from chalicelib.services import risk_scan as scanning
+
+    return asdict(scanning.scan(clock.now()))
+
+
 JOB_SEGMENTS_QUEUE = "fan-engagement-dev-job-segments"  # infra/resources.json's JobSegmentsQueue
 JOB_WORKERS = 32  # at most this many at once: the table's read rate, not Lambda, bounds a run (docs/jobs.md)
 

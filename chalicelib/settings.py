@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass, replace
 from datetime import timedelta
 from functools import lru_cache
+from typing import Any
 
 from chalicelib.domain import days
 from chalicelib.domain.activity import ScoreRules
@@ -18,6 +19,7 @@ from chalicelib.domain.alerts.model import LEVELS, AlertPolicy
 from chalicelib.domain.checkin import CheckinRules, StreakBonus
 from chalicelib.domain.engagement import KINDS, EngagementRules
 from chalicelib.domain.lifecycle import LifecycleRules
+from chalicelib.domain.risk.catalog import RiskRules
 from chalicelib.domain.tiers import TierRules
 
 
@@ -56,6 +58,7 @@ class Settings:
     tier_rules: TierRules
     alerts_topic_arn: str | None
     alert_policy: AlertPolicy
+    risk_rules: RiskRules
     job_segments: int  # a run's parallel-scan segments, one worker each (docs/jobs.md)
     job_queue_url: str | None  # the segment queue; unset, runs are worked in-process (local stack, tests)
     job_queue_max_receives: int  # the queue's maxReceiveCount: a segment failing its last receive fails its run
@@ -207,6 +210,55 @@ def _alert_policy(env: dict[str, str]) -> AlertPolicy:
     )
 
 
+def _risk_rules(raw: str | None) -> RiskRules:
+    """RISK_RULES: JSON overrides of the rules' thresholds by field name, nested as the configs are, e.g.
+    {"stock_out": {"warning_days": 5}, "flagged_content_surge": {"burst": {"counts": {"warning": 20}}}}.
+    Durations are minutes; sets are lists; anything else keeps its default."""
+    try:
+        rules = _override(RiskRules(), json.loads(raw), "RISK_RULES") if raw else RiskRules()
+    except (ValueError, TypeError) as exc:
+        raise SettingsError(f"RISK_RULES: {exc}") from exc
+    assert isinstance(rules, RiskRules)
+    return rules
+
+
+def _override(current: Any, raw: Any, where: str) -> Any:
+    """`raw` in the shape of `current`: a dataclass or mapping from an object, field by field, a leaf by type."""
+    if is_dataclass(current) and not isinstance(current, type):
+        if not isinstance(raw, dict):
+            raise TypeError(f"{where} is an object")
+        known = {f.name for f in fields(current)}
+        unknown = set(raw) - known
+        if unknown:
+            raise ValueError(f"{where} has no {sorted(unknown)}; it has {sorted(known)}")
+        return replace(current, **{k: _override(getattr(current, k), v, f"{where}.{k}") for k, v in raw.items()})
+    if isinstance(current, dict):
+        if not isinstance(raw, dict) or set(raw) - set(current):
+            raise ValueError(f"{where} is an object with keys among {sorted(current)}")
+        return {**current, **{k: _override(current[k], v, f"{where}.{k}") for k, v in raw.items()}}
+    if isinstance(current, timedelta):
+        return timedelta(minutes=_number(raw, where))
+    if isinstance(current, frozenset):
+        if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
+            raise TypeError(f"{where} is a list of strings")
+        return frozenset(raw)
+    if isinstance(current, bool | str):
+        if type(raw) is not type(current) or (current in LEVELS and raw not in LEVELS):
+            among = f" among {list(LEVELS)}" if current in LEVELS else ""
+            raise TypeError(f"{where} is a {type(current).__name__}{among}")
+        return raw
+    if current is None or isinstance(current, int | float):
+        number = _number(raw, where)
+        return int(number) if isinstance(current, int) and number == int(number) else number
+    raise TypeError(f"{where} cannot be configured")
+
+
+def _number(raw: Any, where: str) -> float:
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        raise TypeError(f"{where} is a number")
+    return float(raw)
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Build settings from a mapping (the process environment by default), validating everything."""
     env = dict(os.environ) if env is None else env
@@ -247,6 +299,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         tier_rules=_tier_rules(env.get("TIER_RULES")),
         alerts_topic_arn=env.get("ALERTS_TOPIC_ARN") or None,
         alert_policy=_alert_policy(env),
+        risk_rules=_risk_rules(env.get("RISK_RULES")),
         job_segments=_int(env, "JOB_SEGMENTS", 32, minimum=1),
         job_queue_url=env.get("JOB_QUEUE_URL") or None,
         job_queue_max_receives=_int(env, "JOB_QUEUE_MAX_RECEIVES", 3, minimum=1),

@@ -81,6 +81,28 @@ def snapshot() -> dict[str, list[dict[str, Any]]]:
     }  # type: ignore[misc]
 
 
+def without_rejection_counts(tables: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """A snapshot less the rejected-webhook counts (`webhooks#` items): the one write a 401 webhook makes."""
+    return {
+        name: [i for i in found if not (name.endswith("-counters") and '"slot": "webhooks#' in i)]
+        for name, found in tables.items()
+    }
+
+
+def rejected_webhooks() -> int:
+    """Every rejected delivery counted so far, over all platforms, slots and processes."""
+    from chalicelib.persistence.models import CounterModel
+
+    items = CounterModel._get_connection().scan().get("Items", [])  # raw: the counters are dynamic attributes
+    return sum(
+        int(value["N"])
+        for item in items
+        if item["slot"]["S"].startswith("webhooks#")
+        for name, value in item.items()
+        if name.startswith("rejected:")
+    )
+
+
 def state() -> dict[str, list[dict[str, Any]]]:
     """Every table but the idempotency records: what a refusal must leave as it was.
 

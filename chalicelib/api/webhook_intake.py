@@ -13,6 +13,7 @@ from chalicelib.api.webhook_auth import InvalidSignature, secrets_for, verify
 from chalicelib.domain.errors import DomainError, UnknownPlatform
 from chalicelib.domain.platform_events import DATA_TYPES, Envelope
 from chalicelib.observability import logger
+from chalicelib.services import rejections
 from chalicelib.services.deliveries import Delivery
 from chalicelib.settings import get_settings
 
@@ -51,6 +52,7 @@ def verified(call: Call, platform: str) -> Intake:
         webhook_id = verify(secrets, headers, body, call.now)
     except InvalidSignature as exc:
         logger.warning("webhook rejected", extra={"platform": platform, "reason": str(exc)})
+        rejections.note(platform, call.now)
         raise BadSignature("The webhook signature or timestamp is not valid.") from None
     if len(webhook_id) > 256:
         raise ValidationFailed("webhook-id is too long", [{"field": "webhook-id", "message": "at most 256 characters"}])

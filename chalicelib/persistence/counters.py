@@ -79,3 +79,8 @@ def totals(bucket: str) -> dict[str, int]:
         start = page.get("LastEvaluatedKey")
         if not start:
             return summed
+
+
+def bump(bucket: str, own_slot: str, name: str, amount: int) -> None:
+    """Add to one counter of this process's own item (not stream-kept: no checkpoint, at least once)."""
+    with_retries(lambda: CounterModel(bucket, own_slot).update([Path(name).add(amount)]))

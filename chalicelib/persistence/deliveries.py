@@ -16,7 +16,7 @@ from pynamodb.transactions import TransactGet
 
 from chalicelib.domain.fan import FanChange
 from chalicelib.domain.settlement import PendingAward, StoredFan
-from chalicelib.persistence import codec, items, keys
+from chalicelib.persistence import codec, flag_records, items, keys
 from chalicelib.persistence.conflicts import raise_for
 from chalicelib.persistence.connection import transaction_connection
 from chalicelib.persistence.content import Content, Engagement, content_from_item
@@ -154,6 +154,7 @@ class DeliveryWrite:
                 ContentModel.flagged_at.set(self.now),
             ],
         )
+        self._tx.put(items.FLAG_RECORD, flag_records.record(self.platform, content_id, severity, reason, self.now))
 
     def _content(self, content_id: str, actions: list[Action]) -> None:
         self._tx.update(items.CONTENT, ContentModel(keys.content(self.platform, content_id)), actions)

@@ -420,6 +420,26 @@ class CounterModel(Model):
     ttl = TTLAttribute(null=True)
 
 
+
+class FlagRecordModel(Model):
+    """A moderation flag as received, for the risk scan: in the counters table under `flags#<UTC day>`, sorted by
+    the instant it arrived. Written in the flag delivery's own transaction (no added request), one item per flag
+    (no hot item); `ttl` reclaims it once no rule looks back that far. Not in ALL_MODELS: the table is the
+    counters'.
+    """
+
+    class Meta(_Meta):
+        table_name = _settings.table_name("counters")
+
+    bucket = UnicodeAttribute(hash_key=True)
+    slot = UnicodeAttribute(range_key=True)
+    platform = UnicodeAttribute()
+    content_id = UnicodeAttribute()
+    severity = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    flagged_at = UTCDateTimeAttribute()
+    ttl = TTLAttribute()
+
 ALL_MODELS: tuple[type[Model], ...] = (
     FanModel,
     LedgerEntryModel,

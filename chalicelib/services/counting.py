@@ -15,6 +15,7 @@ from typing import Any
 
 from chalicelib import clock
 from chalicelib.domain.kpis import counting
+from chalicelib.domain.risk import signals
 from chalicelib.observability import count, logger
 from chalicelib.persistence import counters, stream_images
 from chalicelib.persistence.transaction import Cancelled
@@ -96,8 +97,21 @@ def _chunks(
 
 
 def _ledger(record: Record) -> Counter[counting.Key]:
+    """The KPI day counts, and the risk rules' 5-minute interaction counts beside them (one checkpoint for both)."""
     entry = stream_images.ledger_change(record).new
-    return counting.ledger_counts(entry, get_settings().community_time_zone) if entry else Counter()
+    if entry is None:
+        return Counter()
+    kpis = counting.ledger_counts(entry, get_settings().community_time_zone)
+    return kpis + signals.ledger_counts(kpis, entry.at)
+
+
+def _redemption(record: Record) -> Counter[counting.Key]:
+    """A new confirmed redemption's units per reward, for the stock-out forecast; later changes add nothing."""
+    change = stream_images.redemption_change(record)
+    made = change.new
+    if change.old is not None or made is None or made.status != "confirmed":
+        return Counter()
+    return signals.redemption_counts(made.reward_id, made.quantity, made.created_at)
 
 
 def _fan(record: Record) -> Counter[counting.Key]:
@@ -113,3 +127,7 @@ def ledger_counters(shard: str | None) -> Counting:
 
 def fan_counters(shard: str | None) -> Counting:
     return Counting("fans", shard, _fan)
+
+
+def redemption_counters(shard: str | None) -> Counting:
+    return Counting("redemptions", shard, _redemption)

@@ -44,7 +44,7 @@ Factory = Callable[[str | None], Consumer]  # made for the batch's shard (None w
 CONSUMERS: Mapping[str, Sequence[Factory]] = {
     "fans": (counting.fan_counters, event_publishing.fan_events),
     "ledger": (counting.ledger_counters, event_publishing.ledger_events),
-    "redemptions": (event_publishing.redemption_events,),
+    "redemptions": (counting.redemption_counters, event_publishing.redemption_events),
 }
 
 

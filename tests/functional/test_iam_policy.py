@@ -6,7 +6,7 @@ must reach every live route, so a new route joins it or this test fails. It runs
 queue mode: the scheduled Lambda (`run_due_jobs`, sharing the API's policy) and the operator route
 enqueue runs, and the segment worker (`work_job_segments`, its own role) is invoked by the queue
 through a failed run, its DLQ, its retry and a join; its calls are checked against its own policy.
-The alert functions (`alarm_state_changed`, `alert_sweep`) share the API's policy and join the tour.
+The alert functions (`alarm_state_changed`, `alert_sweep`, `risk_scan`) share the API's policy and join the tour.
 """
 
 from dataclasses import replace
@@ -168,6 +168,9 @@ def alert_operations(api, clock):
     silence_id = call("POST", "/v1/admin/silences", 201, key="silence", body=silence, **ops)["silence_id"]
     call("GET", "/v1/admin/silences", **ops)
     call("DELETE", f"/v1/admin/silences/{silence_id}", **ops)
+    forged = {"webhook-id": "msg_forged", "webhook-timestamp": "0", "webhook-signature": "v1,AAAA"}
+    assert api.client.http.request("POST", "/v1/webhooks/tiktok", headers=forged, body=b"{}").status_code == 401
+    assert "levels" in invoke("risk_scan", sweep).payload  # the risk scan shares the API's policy too
 
 
 def test_each_policy_grants_exactly_the_actions_its_function_makes(api, clock, routes_reached, monkeypatch, job_queue):

@@ -36,7 +36,7 @@ DEPLOYED = load_settings({"TABLE_PREFIX": DEV["environment_variables"]["TABLE_PR
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
 # Chalice's logical ids for the app's Lambdas; the stream handlers' by the table whose stream they read.
 STREAM_FUNCTIONS = {"FansStream": "FansTable", "LedgerStream": "LedgerTable", "RedemptionsStream": "RedemptionsTable"}
-FUNCTIONS = ("APIHandler", "JwtAuth", "RunDueJobs", "WorkJobSegments", "AlarmStateChanged", "AlertSweep")
+FUNCTIONS = ("APIHandler", "JwtAuth", "RunDueJobs", "WorkJobSegments", "AlarmStateChanged", "AlertSweep", "RiskScan")
 FUNCTIONS += tuple(STREAM_FUNCTIONS)
 TABLES: dict[str, dict[str, Any]] = {
     r["Properties"]["TableName"]: r for r in RESOURCES.values() if r.get("Type") == "AWS::DynamoDB::Table"
@@ -277,12 +277,14 @@ def test_event_functions_are_named_as_chalice_names_them_and_the_tick_may_run_a_
 
     handlers = {f.name for f in application.app.event_sources}
     streams = {"fans_stream", "ledger_stream", "redemptions_stream"}
-    assert handlers == {"run_due_jobs", "work_job_segments", "alarm_state_changed", "alert_sweep", *streams}
+    scheduled = {"run_due_jobs", "alert_sweep", "risk_scan"}
+    assert handlers == {"work_job_segments", "alarm_state_changed", *scheduled, *streams}
     for logical, handler in [
         ("RunDueJobs", "run_due_jobs"),
         ("WorkJobSegments", "work_job_segments"),
         ("AlarmStateChanged", "alarm_state_changed"),
         ("AlertSweep", "alert_sweep"),
+        ("RiskScan", "risk_scan"),
         *((logical, f"{table[:-5].lower()}_stream") for logical, table in STREAM_FUNCTIONS.items()),
     ]:
         assert RESOURCES[logical]["Properties"]["FunctionName"] == f"{CONFIG['app_name']}-dev-{handler}"
@@ -437,7 +439,7 @@ COUNTING = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}  # ch
 
 def test_counted_streams_name_their_shard_through_a_tumbling_window():
     """Lambda puts `shardId` in the event only with a tumbling window; the counters checkpoint per shard."""
-    for function in ("FansStream", "LedgerStream"):
+    for function in ("FansStream", "LedgerStream", "RedemptionsStream"):
         [source] = RESOURCES[function]["Properties"]["Events"].values()
         assert 0 < source["Properties"]["TumblingWindowInSeconds"] <= 900
 

@@ -1,0 +1,172 @@
+"""The risk scan: every 5 minutes, read each wired rule's signal, judge it, hand the observations to alerting.
+
+Signals are read, never kept here: stream-kept counters (5-minute slots in hour buckets, day
+buckets), the flag records the flag deliveries wrote, the rejection counts, the rewards table.
+Time is the `now` argument only (the backtest drives it). Overlap-safe and idempotent by
+alerting's own conditions: two scans at once decide and publish each notification once, and a
+scan that finds what the last one found writes nothing (docs/operations.md, "Risk scan").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+
+from chalicelib.domain import days
+from chalicelib.domain.alerts.model import Observation
+from chalicelib.domain.kpis import counting
+from chalicelib.domain.risk import (
+    churn_spike,
+    flagged_content,
+    kpi_drop,
+    legal_flags,
+    signals,
+    stats,
+    stock_out,
+    webhook_signatures,
+)
+from chalicelib.domain.risk.catalog import RiskRules
+from chalicelib.persistence import counters, flag_records, reads
+from chalicelib.services import alerting
+from chalicelib.settings import get_settings
+
+KPI_WINDOW = timedelta(minutes=30)  # docs/operations.md#kpi-drop: the recommended feed
+KPIS = {"interactions": signals.INTERACTIONS, "checkins": signals.CHECKINS}
+RECENT = timedelta(hours=25)  # the longest 5-minute history a rule reads (a day and its window)
+WEEK_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Scanned:
+    observations: int
+    levels: dict[str, int]
+    evaluated: dict[str, object]
+
+
+class _Hours:
+    """Hour buckets' totals read once per scan, keyed by the hour's start; absent buckets remembered as such."""
+
+    def __init__(self) -> None:
+        self._read: dict[datetime, dict[str, int]] = {}
+
+    def totals(self, starts: Iterable[datetime]) -> dict[datetime, dict[str, int]]:
+        for start in starts:
+            if start not in self._read:
+                self._read[start] = counters.totals(signals.hour_bucket(start))
+        return {start: self._read[start] for start in starts}
+
+
+def scan(now: datetime) -> Scanned:
+    """Judge every wired rule as of `now` and pass what they observed to `alerting.evaluate`."""
+    rules = get_settings().risk_rules
+    hours = _Hours()
+    recent = hours.totals(signals.hours_between(now - RECENT, now))
+    flags = flag_records.since(now - _flag_lookback(rules), now)
+    observations = [
+        *_webhook_signatures(now, recent, rules),
+        *_flagged_content(now, flags, rules),
+        *legal_flags.evaluate(legal_flags.LegalFlagsInput(now, flags), rules.legal_flags),
+        *_stock_out(now, recent, rules),
+        *_kpi_drop(now, hours, rules),
+        *_churn_spike(now, rules),
+    ]
+    timed = [_timed(o, rules) for o in observations]
+    evaluated = alerting.evaluate(timed, now)
+    levels: dict[str, int] = {}
+    for observation in timed:
+        if observation.level is not None:
+            levels[observation.rule] = levels.get(observation.rule, 0) + 1
+    return Scanned(len(timed), levels, asdict(evaluated))
+
+
+def _timed(observation: Observation, rules: RiskRules) -> Observation:
+    """The rule's configured timing on its observation: what the lifecycle waits, repeats and clears by."""
+    timing = rules.timing(observation.rule)
+    repeat = timing.repeat[observation.level] if observation.level else None
+    return replace(observation, pending=timing.pending, clear_period=timing.clear_after, repeat_interval=repeat)
+
+
+def _flag_lookback(rules: RiskRules) -> timedelta:
+    burst = rules.flagged_content_surge.burst
+    return max(burst.window * (burst.history_windows + 1), rules.legal_flags.lookback)
+
+
+def _webhook_signatures(
+    now: datetime, recent: Mapping[datetime, Mapping[str, int]], rules: RiskRules
+) -> list[Observation]:
+    names = signals.signals_with_prefix(recent.values(), signals.REJECTED)
+    rejected = {name.removeprefix(signals.REJECTED): signals.series(recent, name) for name in names}
+    signal = webhook_signatures.WebhookSignaturesInput(now, rejected)
+    return webhook_signatures.evaluate(signal, rules.webhook_signatures)
+
+
+def _flagged_content(now: datetime, flags: list[flagged_content.ContentFlag], rules: RiskRules) -> list[Observation]:
+    window = rules.flagged_content_surge.burst.window
+    buckets: dict[datetime, int] = {}
+    for flag in flags:
+        at = flag.at.astimezone(UTC)
+        start = at.replace(minute=at.minute // 5 * 5, second=0, microsecond=0)
+        buckets[start] = buckets.get(start, 0) + 1
+    latest = [flag for flag in flags if now - window <= flag.at < now]
+    signal = flagged_content.FlaggedContentInput(now, buckets, latest)
+    return flagged_content.evaluate(signal, rules.flagged_content_surge)
+
+
+def _stock_out(now: datetime, recent: Mapping[datetime, Mapping[str, int]], rules: RiskRules) -> list[Observation]:
+    today = now.astimezone(UTC).date()
+    week = [counters.totals(signals.day_bucket(today - timedelta(days=n))) for n in range(WEEK_DAYS)]
+    stocks = []
+    for reward in reads.rewards():
+        name = f"{signals.REDEEMED}{reward.reward_id}"
+        last_day = sum(n for start, n in signals.series(recent, name).items() if now - timedelta(days=1) <= start)
+        stocks.append(
+            stock_out.RewardStock(
+                reward.reward_id,
+                reward.stock_remaining,
+                last_day,
+                max(last_day, sum(day.get(name, 0) for day in week)),
+                reward.available_until,
+            )
+        )
+    return stock_out.evaluate(stock_out.StockOutInput(now, stocks), rules.stock_out)
+
+
+def _kpi_drop(now: datetime, hours: _Hours, rules: RiskRules) -> list[Observation]:
+    """Each KPI's last 30 minutes against the same 30 minutes of the same weekday in recent weeks.
+
+    A week none of whose hour buckets holds anything has no data (None): before counting began, or
+    an hour with no activity at all, which the volume guard would leave unjudged anyway.
+    """
+    weeks = rules.kpi_drop.weeks
+    windows = []
+    for kpi, signal in KPIS.items():
+        merged: dict[datetime, int] = {}
+        present: list[bool] = []
+        for n in range(weeks + 1):
+            end = now - timedelta(weeks=n)
+            found = hours.totals(signals.hours_between(end - KPI_WINDOW, end))
+            present.append(any(found.values()))
+            merged |= signals.series(found, signal)
+        current, history = stats.weekly_windows(merged, now, KPI_WINDOW, weeks)
+        previous = [value if present[n] else None for n, value in enumerate(history, start=1)]
+        windows.append(kpi_drop.KpiWindow(kpi, current, previous))
+    return kpi_drop.evaluate(kpi_drop.KpiDropInput(now, windows), rules.kpi_drop)
+
+
+def _churn_spike(now: datetime, rules: RiskRules) -> list[Observation]:
+    """Once an hour (the first scan of each): churn moves once a day, after the update-lifecycle run at 00:00
+    local, and files its transitions under the day before."""
+    if now.astimezone(UTC).minute >= 5:
+        return []
+    config = rules.churn_spike
+    day = days.local_day(now, get_settings().community_time_zone) - timedelta(days=1)
+    history: dict[date, int] = {}
+    churned = 0
+    for n in range(config.baseline_days + 1):
+        totals = counters.totals(counting.day_bucket(day - timedelta(days=n)))
+        if n == 0:
+            churned = totals.get(counting.CHURNED, 0)
+        elif totals:
+            history[day - timedelta(days=n)] = totals.get(counting.CHURNED, 0)
+    return churn_spike.evaluate(churn_spike.ChurnInput(day, churned, history), config)
