@@ -282,6 +282,7 @@ class JobRunModel(Model):
     counts: MapAttribute[str, Any] = MapAttribute(null=True)
     done = BooleanAttribute(null=True)
     context = UnicodeAttribute(null=True)
+    params = UnicodeAttribute(null=True)
     owner = UnicodeAttribute(null=True)
 
 
@@ -420,6 +421,21 @@ class CounterModel(Model):
     ttl = TTLAttribute(null=True)
 
 
+class KpiSnapshotModel(Model):
+    """One KPI snapshot per community day (docs/kpis.md), under one partition: a range of days is one query.
+
+    One write a day, so the single partition is never hot. `snapshot` is the API's item as JSON: it is
+    only ever written and returned whole.
+    """
+
+    class Meta(_Meta):
+        table_name = _settings.table_name("kpis")
+
+    series = UnicodeAttribute(hash_key=True)
+    day = UnicodeAttribute(range_key=True)
+    snapshot = UnicodeAttribute()
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     FanModel,
     LedgerEntryModel,
@@ -436,4 +452,5 @@ ALL_MODELS: tuple[type[Model], ...] = (
     AlertOutboxModel,
     SilenceModel,
     CounterModel,
+    KpiSnapshotModel,
 )
