@@ -134,3 +134,20 @@ def test_the_kpis_route_refuses_bad_ranges_and_non_operators(api):
     assert kpis(api, "2025-11-02", "2026-11-02").status_code == 200  # 366 days
     assert kpis(api, "2026-11-01", "2026-11-02", who="fan-a", admin=False).status_code == 403
     assert api.call("GET", "/v1/admin/kpis?from=2026-11-01&to=2026-11-02").status_code == 401
+
+
+def test_a_queued_run_with_every_segment_message_three_times_counts_each_fan_once(traffic, clock, job_queue):
+    """Deployed shape: the workers tally segments from the queue; copies of done segments only repeat the join."""
+    api = traffic
+    clock.now += 90 * MINUTES
+    started = operator_run(api, "queued", {"day": DAY})
+    assert payload(started)["status"] == "running"
+    bodies = [m["Body"] for m in job_queue.receive(10)]
+    assert len(bodies) == 4  # JOB_SEGMENTS measure messages, nothing else: there is no apply phase
+    job_queue.send(*bodies, *bodies)
+    job_queue.drain(api)
+    path = f"/v1/admin/jobs/kpi-snapshot/runs/{payload(started)['run_id']}"
+    run = payload(api.call("GET", path, who="ops", admin=True))
+    assert run["status"] == "succeeded" and run["summary"]["fans_total"] == 4 and run["summary"]["dau"] == 4
+    [item] = payload(kpis(api, DAY, DAY))["items"]
+    assert (item["fans_total"], item["dau"], item["interactions"]["total"]) == (4, 4, 6)
