@@ -34,8 +34,10 @@ from chalicelib.api.routing import Api, Call, json_response, outcome_response, r
 from chalicelib.api.specs import SPECS
 from chalicelib.api.validation import (
     choice_param,
+    day_range,
     future_instant,
     instant_param,
+    job_params,
     known_platform,
     listing_page,
     nonzero,
@@ -274,9 +276,11 @@ def content_metrics(call: Call, platform: str, content_id: str) -> Response:
 def start_job(call: Call, job: str) -> Response:
     from chalicelib.services import jobs  # operators' and the hourly tick's: kept off the API's cold start
 
-    outcome = jobs.start_for_operator(
-        validated_id(job, "job"), call.idempotency(), render(202, presenters.job_started), call.now
-    )
+    job = validated_id(job, "job")
+    body = call.body(schemas.JobRequest)
+    params = job_params(job, body, call.now)
+    started = render(202, presenters.job_started)
+    outcome = jobs.start_for_operator(job, call.idempotency(body), started, call.now, params)
     return outcome_response(outcome)
 
 
@@ -293,6 +297,13 @@ def admin_segments(call: Call) -> Response:
     from chalicelib.services import segments
 
     return json_response(presenters.segments(segments.latest()))
+
+
+@api.route(SPECS["kpis"])
+def admin_kpis(call: Call) -> Response:
+    from chalicelib.services import kpi_snapshot  # operators' only: kept off the API's cold start
+
+    return json_response(presenters.kpis(kpi_snapshot.between(*day_range(call))))
 
 
 @api.route(SPECS["alerts"])

@@ -49,7 +49,7 @@ def _operation(name: str, spec: RouteSpec, names: dict[type, str], catalogue: di
         {"name": p, "in": "path", "required": True, "schema": _path_schema(spec, p)} for p in _PARAM.findall(spec.path)
     ]
     parameters += [
-        {"name": q.name, "in": "query", "required": False, "schema": q.schema, "description": q.description}
+        {"name": q.name, "in": "query", "required": q.required, "schema": q.schema, "description": q.description}
         for q in spec.query
     ]
     if spec.idempotent:
@@ -88,7 +88,7 @@ def _operation(name: str, spec: RouteSpec, names: dict[type, str], catalogue: di
     }
     if spec.request is not None:
         operation["requestBody"] = {
-            "required": True,
+            "required": spec.body_required,
             "content": {"application/json": {"schema": _schema_for(spec.request, names)}},
         }
     operation["security"] = [] if spec.auth == "public" else [{"bearerAuth": []}]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from chalicelib.api import schemas
 from chalicelib.domain import fan as fans
@@ -127,6 +129,11 @@ def content_metrics(platform: str, content_id: str, found: ContentMetricsRead) -
         flag=flag,
         deleted=bool(content and content.deleted),
     )
+
+
+def kpis(items: list[dict[str, Any]]) -> schemas.KpiList:
+    """Stored snapshots, checked against the contract on the way out."""
+    return schemas.KpiList([msgspec.convert(item, schemas.KpiSnapshot) for item in items])
 
 
 def job_started(run: JobRunState) -> schemas.JobStarted:

@@ -56,6 +56,7 @@ class QueryParam:
     name: str
     schema: dict[str, Any]
     description: str
+    required: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class RouteSpec:
     status: int
     response: type | None
     request: type | None = None
+    body_required: bool = True
     errors: tuple[str, ...] = ()
     idempotent: bool = False
     query: tuple[QueryParam, ...] = ()

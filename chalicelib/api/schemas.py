@@ -82,6 +82,14 @@ class Adjustment(_In):
 JobStatus = Literal["running", "succeeded", "failed"]
 
 
+class JobRequest(_In):
+    """An operator's run may name the community day it is for (only `kpi-snapshot` takes one)."""
+
+    day: Annotated[date, Meta(description="Community day YYYY-MM-DD to (re)compute")] | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
+
+
 class JobStarted(Struct):
     job: str
     run_id: str
@@ -208,6 +216,54 @@ class Silence(Struct):
 
 class SilenceList(Struct):
     items: list[Silence]
+
+
+class KpiRatio(Struct):
+    value: float | None
+    numerator: float
+    denominator: int
+
+
+class KpiInteractions(Struct):
+    total: int
+    by_kind: dict[str, int]
+
+
+class KpiSnapshot(Struct):
+    """One community day's KPIs (docs/kpis.md has each definition)."""
+
+    day: date
+    fans_total: int
+    new_fans: int
+    dau: int
+    wau: int
+    mau: int
+    stickiness: KpiRatio
+    active_fan_ratio: KpiRatio
+    interactions: KpiInteractions
+    interaction_rate: KpiRatio
+    interaction_depth: KpiRatio
+    retention_d1: KpiRatio
+    retention_d7: KpiRatio
+    retention_d28: KpiRatio
+    monthly_retention: KpiRatio
+    redemption_conversion: KpiRatio
+    content_interaction_rate: KpiRatio
+    view_completion: KpiRatio
+    points_earned: int
+    points_spent: int
+    points_expired: int
+    points_refunded: int
+    points_reversed: int
+    points_outstanding: int
+    tiers: dict[str, int]
+    lifecycle: dict[str, int]
+    growth_quick_ratio: KpiRatio
+    partial_fans: int
+
+
+class KpiList(Struct):
+    items: list[KpiSnapshot]
 
 
 class Health(Struct):

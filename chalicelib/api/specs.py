@@ -209,6 +209,8 @@ SPECS: dict[str, RouteSpec] = {
         "admin",
         202,
         schemas.JobStarted,
+        request=schemas.JobRequest,
+        body_required=False,
         idempotent=True,
         errors=(*_ADMIN, *_IDEM, "job_not_found", "job_running"),
         path_params=_JOB,
@@ -231,6 +233,19 @@ SPECS: dict[str, RouteSpec] = {
         200,
         schemas.Segments,
         errors=(*_ADMIN, "segments_not_calculated"),
+    ),
+    "kpis": RouteSpec(
+        "/v1/admin/kpis",
+        "GET",
+        "Daily KPI snapshots of community days `from` to `to` (at most 366), oldest first; days without one absent",
+        "admin",
+        200,
+        schemas.KpiList,
+        errors=(*_ADMIN, "validation_error"),
+        query=(
+            QueryParam("from", {"type": "string", "format": "date"}, "First community day, YYYY-MM-DD", True),
+            QueryParam("to", {"type": "string", "format": "date"}, "Last community day, YYYY-MM-DD", True),
+        ),
     ),
     "alerts": RouteSpec(
         "/v1/admin/alerts",

@@ -5,17 +5,18 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TypeVar
 
 import msgspec
 
 from chalicelib.api.errors import ValidationFailed
 from chalicelib.api.routing import Call
-from chalicelib.api.schemas import Instant
+from chalicelib.api.schemas import Instant, JobRequest
 from chalicelib.api.webhook_auth import secrets_for
 from chalicelib.domain import days, identifiers
 from chalicelib.domain.errors import UnknownPlatform
+from chalicelib.domain.kpis.snapshot import RECOMPUTE_HORIZON_DAYS, recomputable
 from chalicelib.domain.rewards import Reward
 from chalicelib.persistence.cursors import InvalidCursor, Page
 from chalicelib.settings import get_settings
@@ -24,6 +25,9 @@ T = TypeVar("T")
 C = TypeVar("C", bound=str)
 DEFAULT_PAGE, MAX_PAGE = 20, 100
 _PAGE_SIZE = re.compile(r"[0-9]{1,3}")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+MAX_KPI_DAYS = 366
+DAY_JOBS = frozenset({"kpi-snapshot"})  # the jobs whose operator runs may name a community day
 
 
 def _invalid(field: str, message: str) -> ValidationFailed:
@@ -125,3 +129,38 @@ def future_instant(value: datetime, now: datetime, field: str, within: timedelta
     if not now < value <= now + within:
         raise _invalid(field, f"must be in the future and at most {within.days} days ahead")
     return value
+
+
+def day_param(call: Call, name: str) -> date:
+    """A required community day, `YYYY-MM-DD` exactly (`date.fromisoformat` would also take `20260101`)."""
+    raw = call.query(name)
+    if raw is None:
+        raise _invalid(name, "required: a day YYYY-MM-DD")
+    try:
+        if not _DAY.fullmatch(raw):
+            raise ValueError(raw)
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise _invalid(name, "a day YYYY-MM-DD") from None
+
+
+def day_range(call: Call) -> tuple[date, date]:
+    """`from` … `to`, both included: in order and at most MAX_KPI_DAYS days."""
+    first, last = day_param(call, "from"), day_param(call, "to")
+    if first > last:
+        raise _invalid("to", "must not be before from")
+    if (last - first).days >= MAX_KPI_DAYS:
+        raise _invalid("to", f"at most {MAX_KPI_DAYS} days from from")
+    return first, last
+
+
+def job_params(job: str, request: JobRequest, now: datetime) -> dict[str, str]:
+    """An operator's `day`: only for a job that takes one, a community day over and within the recompute horizon."""
+    if isinstance(request.day, msgspec.UnsetType):
+        return {}
+    if job not in DAY_JOBS:
+        raise _invalid("day", f"only {', '.join(sorted(DAY_JOBS))} takes a day")
+    today = days.local_day(now, get_settings().community_time_zone)
+    if not recomputable(request.day, today):
+        raise _invalid("day", f"a community day before today, at most {RECOMPUTE_HORIZON_DAYS} days back")
+    return {"day": request.day.isoformat()}

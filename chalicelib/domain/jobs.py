@@ -35,6 +35,8 @@ class JobRun:
     summary: dict[str, int] = field(default_factory=dict)
     error: str | None = None
     context: dict[str, Any] | None = None
+    params: dict[str, str] = field(default_factory=dict)
+    """What the starter asked of this run beyond the job's defaults (kpi-snapshot: the operator's `day`)."""
 
     @property
     def finished(self) -> bool:

@@ -58,6 +58,7 @@ def _run_from(item: JobRunModel) -> JobRun:
         summary=_ints(item.summary),
         error=item.error,
         context=json.loads(item.context) if item.context else None,
+        params=json.loads(item.params) if item.params else {},
     )
 
 
@@ -79,6 +80,7 @@ def start(run: JobRun, lease: timedelta) -> None:
         started_at=now,
         segments=run.segments,
         segments_done=0,
+        params=json.dumps(run.params, sort_keys=True) if run.params else None,
     )
     tx.put(items.JOB_RUN, record, JobRunModel.item.does_not_exist())
     try:

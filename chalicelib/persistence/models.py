@@ -282,6 +282,7 @@ class JobRunModel(Model):
     counts: MapAttribute[str, Any] = MapAttribute(null=True)
     done = BooleanAttribute(null=True)
     context = UnicodeAttribute(null=True)
+    params = UnicodeAttribute(null=True)
     owner = UnicodeAttribute(null=True)
 
 
@@ -420,7 +421,6 @@ class CounterModel(Model):
     ttl = TTLAttribute(null=True)
 
 
-
 class FlagRecordModel(Model):
     """A moderation flag as received, for the risk scan: in the counters table under `flags#<UTC day>`, sorted by
     the instant it arrived. Written in the flag delivery's own transaction (no added request), one item per flag
@@ -440,6 +440,22 @@ class FlagRecordModel(Model):
     flagged_at = UTCDateTimeAttribute()
     ttl = TTLAttribute()
 
+
+class KpiSnapshotModel(Model):
+    """One KPI snapshot per community day (docs/kpis.md), under one partition: a range of days is one query.
+
+    One write a day, so the single partition is never hot. `snapshot` is the API's item as JSON: it is
+    only ever written and returned whole.
+    """
+
+    class Meta(_Meta):
+        table_name = _settings.table_name("kpis")
+
+    series = UnicodeAttribute(hash_key=True)
+    day = UnicodeAttribute(range_key=True)
+    snapshot = UnicodeAttribute()
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     FanModel,
     LedgerEntryModel,
@@ -456,4 +472,5 @@ ALL_MODELS: tuple[type[Model], ...] = (
     AlertOutboxModel,
     SilenceModel,
     CounterModel,
+    KpiSnapshotModel,
 )

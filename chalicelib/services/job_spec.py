@@ -1,8 +1,10 @@
-"""What a scheduled job is to the runner: a per-fan decision made at the run's instant.
+"""What a scheduled job is to the runner: a per-fan decision made at the run's instant, after an optional measure.
 
-A job may first measure every fan (an integer each, e.g. the engagement score) into a
-histogram; `prepare` turns the merged histogram into the run's context (e.g. the tier cut-offs),
-which every decision then reads.
+A job may first measure every fan into counts that add up across scan segments (a score histogram, a
+KPI population tally): each segment checkpoints its sums, so a worker's memory is the number of
+distinct names, never of fans. `prepare` turns the merged counts into the run's context (e.g. the tier
+cut-offs), which every decision then reads. A job with no `decide` is a measure alone: the run ends
+once `prepare` has kept its context, without a second pass over the fans.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.domain import fan as fans
-from chalicelib.domain.histogram import ScoreHistogram
+from chalicelib.domain.jobs import APPLY, MEASURE, JobRun, Phase
 from chalicelib.services import fan_update
 
 Counts = dict[str, int]
@@ -23,8 +25,10 @@ Decide = Callable[[fans.Fan, datetime, Context | None], fan_update.Decision[Coun
 
 @dataclass(frozen=True)
 class Measure:
-    score: Callable[[fans.Fan, datetime], int]
-    prepare: Callable[[ScoreHistogram], dict[str, Any]]
+    """`tally`: one fan's additive counts; `prepare`: the run's context from the counts summed over every fan."""
+
+    tally: Callable[[fans.Fan, JobRun], Counts]
+    prepare: Callable[[Counts, JobRun], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -36,10 +40,17 @@ class Job:
     """
 
     name: str
-    decide: Decide
+    decide: Decide | None
     hour: int
     measure: Measure | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= self.hour <= 23:
             raise ValueError(f"job {self.name}: hour {self.hour} is not 0-23")
+        if self.decide is None and self.measure is None:
+            raise ValueError(f"job {self.name}: a job measures, decides, or both")
+
+    @property
+    def last_phase(self) -> Phase:
+        """The phase whose segments finish the run and make its summary."""
+        return MEASURE if self.decide is None else APPLY

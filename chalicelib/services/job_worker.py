@@ -20,7 +20,6 @@ from typing import Literal
 from chalicelib import clock
 from chalicelib.domain import fan as fans
 from chalicelib.domain import jobs
-from chalicelib.domain.histogram import ScoreHistogram
 from chalicelib.domain.jobs import APPLY, MEASURE, JobRun, MalformedTask, Phase, SegmentTask
 from chalicelib.observability import count, logger
 from chalicelib.persistence import fan_scan, job_runs
@@ -28,7 +27,7 @@ from chalicelib.services import fan_update
 from chalicelib.services.job_spec import Context, Counts, Job
 
 PAGE = 100
-CHECKPOINT = 5.0  # seconds of sweeping between checkpoints: a measure checkpoint carries a histogram (tens of KiB)
+CHECKPOINT = 5.0  # seconds of sweeping between checkpoints: a measure checkpoint carries its counts (tens of KiB)
 RESERVE = 30.0  # seconds: a worker with less time left stops after its page (a page with retried writes fits)
 LEASE = timedelta(minutes=30)  # a claim's longest life, renewed by every checkpoint (an unbounded in-process worker)
 SKEW = timedelta(seconds=10)  # a claim outlives its holder's deadline by this much, for clocks that disagree
@@ -42,10 +41,12 @@ def pending(spec: Job, run: JobRun) -> list[SegmentTask]:
     """What a (re)started run needs worked next: its unfinished segments of the phase it is in."""
     if run.finished:
         return []
-    if spec.measure is not None and run.context is None:
+    if spec.measure is not None and (run.context is None or spec.decide is None):
         measured = _done(run, MEASURE)
         if len(measured) < run.segments:
             return _tasks(run, MEASURE, measured)
+        if spec.decide is None:  # all measured, not finished: a done segment's message repeats the join
+            return _tasks(run, MEASURE, set(range(1, run.segments)))
     return _tasks(run, APPLY, _done(run, APPLY))
 
 
@@ -82,20 +83,23 @@ def work(spec: Job, task: SegmentTask, dispatch: Dispatch, time_left: TimeLeft) 
         logger.warning("job segment lost: taken over, or its run stopped", extra=where)
 
 
-def finish_if_complete(run: JobRun) -> None:
+def finish_if_complete(spec: Job, run: JobRun) -> None:
     """Finish the run once every segment of its last phase is done: exactly once, whoever calls."""
     current = job_runs.run(run.job, run.run_id)
     if current is None or current.finished or current.segments_done < current.segments:
         return
-    done = replace(current, status="succeeded", summary=summary(run.job, run.run_id))
+    if spec.decide is None and current.context is None:
+        return  # a measure-only run ends with its context kept (`_after`)
+    done = replace(current, status="succeeded", summary=summary(spec, run.run_id))
     if job_runs.finish(done, clock.now()):
         count("JobRunsSucceeded", job=run.job)
         logger.info("job run finished", extra={"job": run.job, "run_id": run.run_id, "summary": done.summary})
 
 
-def summary(job: str, run_id: str) -> dict[str, int]:
+def summary(spec: Job, run_id: str) -> dict[str, int]:
+    """The sum of the last phase's segment counts (a measure-only run: its tally)."""
     total: dict[str, int] = {}
-    for segment in job_runs.segments(job, run_id, APPLY):
+    for segment in job_runs.segments(spec.name, run_id, spec.last_phase):
         total = jobs.add_counts(total, segment.counts)
     return total
 
@@ -117,7 +121,7 @@ def _sweep(spec: Job, run: JobRun, task: SegmentTask, owner: str, time_left: Tim
             counts = jobs.add_counts(counts, each(fan_update.current(found.base.fan_id, found)))
         segment = jobs.Segment(task.segment, cursor, counts)
         if cursor is None:
-            counted = task.phase == APPLY
+            counted = task.phase == spec.last_phase
             completed = job_runs.complete_segment(run.job, run.run_id, task.phase, segment, owner, counted)
             return "completed" if completed else "lost"
         stopping = time_left() < RESERVE
@@ -133,14 +137,16 @@ def _measuring(spec: Job, run: JobRun) -> Callable[[fans.Fan], Counts]:
     measure = spec.measure
     if measure is None:
         raise MalformedTask(f"{spec.name} has no measure phase")
-    return lambda found: {str(measure.score(found, run.started_at)): 1}
+    return lambda found: measure.tally(found, run)
 
 
 def _applying(spec: Job, run: JobRun) -> Callable[[fans.Fan], Counts]:
+    decide = spec.decide
+    if decide is None:
+        raise MalformedTask(f"{spec.name} has no apply phase")
     context = _context(spec, run)
 
     def apply(found: fans.Fan) -> Counts:
-        decide = spec.decide
         added = fan_update.update(
             found.fan_id, lambda f: decide(f, run.started_at, context), known=found, known_fresh=True
         )
@@ -150,27 +156,35 @@ def _applying(spec: Job, run: JobRun) -> Callable[[fans.Fan], Counts]:
 
 
 def _after(spec: Job, run: JobRun, phase: Phase, dispatch: Dispatch) -> None:
-    """A segment is done: the last of the apply phase finishes the run; the last measured starts the apply phase.
+    """A segment is done: the last of the last phase finishes the run; the last measured starts the apply phase.
 
-    The apply segments are handed on before the merged histogram is kept: a worker that dies between
-    the two leaves the context unset, so the redelivered message hands them on again (duplicates are
+    A measure-only run keeps its context (prepared from the merged counts), then finishes. The apply
+    segments are handed on before the merged counts are kept: a worker that dies between the two
+    leaves the context unset, so the redelivered message hands them on again (duplicates are
     harmless), and the apply workers merge it themselves if it is still unset.
     """
     if phase == APPLY:
-        finish_if_complete(run)
+        finish_if_complete(spec, run)
         return
     measured = job_runs.segments(run.job, run.run_id, MEASURE)
     if sum(1 for s in measured if s.done) < run.segments:
         return
     current = job_runs.run(run.job, run.run_id)
-    if current is None or current.finished or current.context is not None:
-        return  # the apply phase was handed on already, or the run stopped
+    if current is None or current.finished:
+        return
+    if spec.decide is None:
+        if current.context is None:
+            _context(spec, current, measured)
+        finish_if_complete(spec, current)
+        return
+    if current.context is not None:
+        return  # the apply phase was handed on already
     dispatch(_tasks(current, APPLY, _done(current, APPLY)))
     _context(spec, current, measured)
 
 
 def _context(spec: Job, run: JobRun, measured: list[jobs.Segment] | None = None) -> Context | None:
-    """The run's context: kept by the first to merge the measured histograms (conditional), read by the rest."""
+    """The run's context: kept by the first to merge the measured counts (conditional), read by the rest."""
     if spec.measure is None:
         return None
     if run.context is not None:
@@ -178,10 +192,10 @@ def _context(spec: Job, run: JobRun, measured: list[jobs.Segment] | None = None)
     partials = [s for s in measured or job_runs.segments(run.job, run.run_id, MEASURE) if s.done]
     if len(partials) < run.segments:
         raise MalformedTask(f"run {run.run_id} of {run.job}: apply before every segment was measured")
-    histogram = ScoreHistogram.merge(
-        [ScoreHistogram.from_counts({int(k): v for k, v in s.counts.items()}) for s in partials]
-    )
-    return job_runs.keep_context(run.job, run.run_id, spec.measure.prepare(histogram))
+    merged: Counts = {}
+    for partial in partials:
+        merged = jobs.add_counts(merged, partial.counts)
+    return job_runs.keep_context(run.job, run.run_id, spec.measure.prepare(merged, run))
 
 
 def _done(run: JobRun, phase: Phase) -> set[int]:

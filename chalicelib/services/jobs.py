@@ -24,7 +24,14 @@ from chalicelib.domain.jobs import MalformedTask, SegmentTask
 from chalicelib.observability import count, logger
 from chalicelib.persistence import job_runs, writes
 from chalicelib.persistence.transaction import outside_request_budget
-from chalicelib.services import idempotent, job_worker, lifecycle_update, points_expiry, tier_recalculation
+from chalicelib.services import (
+    idempotent,
+    job_worker,
+    kpi_snapshot,
+    lifecycle_update,
+    points_expiry,
+    tier_recalculation,
+)
 from chalicelib.services.idempotent import IdempotentRequest, Outcome, Render
 from chalicelib.services.job_spec import Job
 from chalicelib.settings import get_settings
@@ -32,7 +39,8 @@ from chalicelib.settings import get_settings
 LEASE = timedelta(minutes=30)  # a run's lock outlives a crashed or stalled run by at most this long
 
 REGISTRY: dict[str, Job] = {
-    spec.name: spec for spec in (tier_recalculation.JOB, lifecycle_update.JOB, points_expiry.JOB)
+    spec.name: spec
+    for spec in (tier_recalculation.JOB, lifecycle_update.JOB, points_expiry.JOB, kpi_snapshot.JOB)
 }
 
 
@@ -48,15 +56,19 @@ def operator_run_id(caller_key: str) -> str:
     return jobs.operator_run_id(hashlib.sha256(caller_key.encode()).hexdigest()[:20])
 
 
-def start(name: str, run_id: str, trigger: jobs.Trigger, now: datetime) -> jobs.JobRun:
+def start(
+    name: str, run_id: str, trigger: jobs.Trigger, now: datetime, params: dict[str, str] | None = None
+) -> jobs.JobRun:
     """Start a run, or return the run with this id if it exists (a duplicated start joins it)."""
-    return _start(name, run_id, trigger, now)[0]
+    return _start(name, run_id, trigger, now, params)[0]
 
 
-def _start(name: str, run_id: str, trigger: jobs.Trigger, now: datetime) -> tuple[jobs.JobRun, bool]:
+def _start(
+    name: str, run_id: str, trigger: jobs.Trigger, now: datetime, params: dict[str, str] | None = None
+) -> tuple[jobs.JobRun, bool]:
     """The run, and whether this call started it (False: it existed)."""
     spec = job(name)
-    run = jobs.JobRun(spec.name, run_id, "running", now, get_settings().job_segments, trigger)
+    run = jobs.JobRun(spec.name, run_id, "running", now, get_settings().job_segments, trigger, params=params or {})
     try:
         job_runs.start(run, LEASE)
     except job_runs.RunExists as existing:
@@ -85,7 +97,7 @@ def run_in_process(started: jobs.JobRun) -> jobs.JobRun:
         line = deque(job_worker.pending(spec, run(started.job, started.run_id)))
         while line:
             job_worker.work(spec, line.popleft(), line.extend, lambda: math.inf)
-        job_worker.finish_if_complete(started)  # a resumed run whose segments were all done before it stopped
+        job_worker.finish_if_complete(spec, started)  # a resumed run whose segments were all done before it stopped
     return run(started.job, started.run_id)
 
 
@@ -119,7 +131,7 @@ def _launch(found: jobs.JobRun) -> jobs.JobRun:
     current = run(found.job, found.run_id)
     tasks = job_worker.pending(job(found.job), current)
     if not tasks:
-        job_worker.finish_if_complete(current)  # every segment was done before the run stopped
+        job_worker.finish_if_complete(job(found.job), current)  # every segment was done before the run stopped
         return run(found.job, found.run_id)
     _enqueue(tasks)
     logger.info("job run enqueued", extra={"job": found.job, "run_id": found.run_id, "messages": len(tasks)})
@@ -135,7 +147,13 @@ def _enqueue(tasks: Sequence[SegmentTask]) -> None:
     segment_queue.send(queue_url, [task.message() for task in tasks])
 
 
-def start_for_operator(name: str, request: IdempotentRequest, render: Render[jobs.JobRun], now: datetime) -> Outcome:
+def start_for_operator(
+    name: str,
+    request: IdempotentRequest,
+    render: Render[jobs.JobRun],
+    now: datetime,
+    params: dict[str, str] | None = None,
+) -> Outcome:
     """An operator's run now: named by their key, set going, answered 202 and kept under the key.
 
     In-process the answer is the finished run; with the queue it is `running`, and the run's GET
@@ -143,7 +161,7 @@ def start_for_operator(name: str, request: IdempotentRequest, render: Render[job
     """
 
     def operation() -> Outcome:
-        started = start(name, operator_run_id(request.key), "operator", now)
+        started = start(name, operator_run_id(request.key), "operator", now, params)
         try:
             done = _launch(started)
         except Exception as error:
@@ -230,7 +248,7 @@ def _record_failure(name: str, run_id: str, error: str) -> jobs.JobRun | None:
         current = job_runs.run(name, run_id)
         if current is None or current.finished:
             return current
-        failed = replace(current, status="failed", summary=job_worker.summary(name, run_id), error=error)
+        failed = replace(current, status="failed", summary=job_worker.summary(job(name), run_id), error=error)
         job_runs.finish(failed, clock.now())
         return failed
     except Exception:

@@ -15,6 +15,7 @@ from typing import Any, cast
 from chalicelib.domain import activity, days, ranking
 from chalicelib.domain import fan as fans
 from chalicelib.domain.histogram import ScoreHistogram
+from chalicelib.domain.jobs import JobRun
 from chalicelib.domain.tiers import Tier
 from chalicelib.services import fan_update
 from chalicelib.services.job_spec import Context, Counts, Job, Measure
@@ -25,7 +26,14 @@ def score(fan: fans.Fan, at: datetime) -> int:
     return activity.score(fan.activity, at, get_settings().score_rules)
 
 
-def cutoffs(histogram: ScoreHistogram) -> dict[str, Any]:
+def measured(fan: fans.Fan, run: JobRun) -> Counts:
+    """One fan in the run's score histogram: its score at the run's instant, as a count under that score."""
+    return {str(score(fan, run.started_at)): 1}
+
+
+def cutoffs(counts: Counts, run: JobRun) -> dict[str, Any]:
+    """The run's cut-offs from the merged histogram (score, as a decimal string -> fans)."""
+    histogram = ScoreHistogram.from_counts({int(scored): n for scored, n in counts.items()})
     return ranking.rank(histogram, get_settings().tier_rules).to_dict()
 
 
@@ -48,4 +56,4 @@ def decide(fan: fans.Fan, at: datetime, context: Context | None) -> fan_update.D
     return fan_update.Decision(counts, fans.touch(fan, after, at))
 
 
-JOB = Job("recalculate-tiers", decide, hour=0, measure=Measure(score, cutoffs))  # daily from 00:00
+JOB = Job("recalculate-tiers", decide, hour=0, measure=Measure(measured, cutoffs))  # daily from 00:00

@@ -23,7 +23,7 @@ from chalicelib.messaging import segment_queue
 from chalicelib.services import caches, jobs, points_expiry
 from tests import iam
 from tests.alert_support import alarm_event
-from tests.support import deliver, payload, reward_body, tick
+from tests.support import clock_now, deliver, payload, reward_body, tick
 from tools import devwebhooks
 
 
@@ -98,7 +98,10 @@ def operator_and_fan_routes(api, cold, calls, job_queue):
     call("GET", f"/v1/admin/jobs/expire-points/runs/{run_id}", **ops)
     call("POST", "/v1/admin/jobs/recalculate-tiers", 202, key=f"t-{run}", **ops)
     call("POST", "/v1/admin/jobs/update-lifecycle", 202, key=f"l-{run}", **ops)
+    yesterday = (local_day(clock_now(api), "Asia/Shanghai") - timedelta(days=1)).isoformat()
+    call("POST", "/v1/admin/jobs/kpi-snapshot", 202, key=f"k-{run}", body={"day": yesterday}, **ops)
     work(api, calls, job_queue)
+    call("GET", f"/v1/admin/kpis?from={yesterday}&to={yesterday}", **ops)
     assert call("GET", f"/v1/admin/jobs/expire-points/runs/{run_id}", **ops)["status"] == "succeeded"
     call("GET", "/v1/admin/segments", **ops)
     call("GET", "/v1/openapi.json")
@@ -126,7 +129,8 @@ def scheduled_ticks(api, clock, monkeypatch, calls, job_queue):
     clock.now = clock.now.replace(hour=17, minute=0) + timedelta(days=1)  # 01:00 in Shanghai
     assert {t["status"] for t in tick(api)} == {"running"}
     work(api, calls, job_queue)
-    runs = {name: jobs.run(name, scheduled_run_id(local_day(clock.now, "Asia/Shanghai"))) for name in jobs.REGISTRY}
+    day = scheduled_run_id(local_day(clock.now, "Asia/Shanghai"))
+    runs = {name: jobs.run(name, day) for name, spec in jobs.REGISTRY.items() if spec.hour <= 1}  # due by 01:00
     assert runs.pop("tour-job").status == "failed" and {r.status for r in runs.values()} == {"succeeded"}
     assert job_queue.dead() >= 1
     monkeypatch.setitem(jobs.REGISTRY, broken.name, replace(broken, decide=points_expiry.decide))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from chalicelib.domain import activity as activities
@@ -124,3 +124,33 @@ def period(snapshots: Iterable[KpiSnapshot]) -> dict[str, Ratio]:
     """
     by_day = {item.day: item for item in snapshots}
     return {name: pooled(getattr(item, name) for item in by_day.values()) for name in RATIOS}
+
+
+RECOMPUTE_HORIZON_DAYS = activities.HISTORY_DAYS - 1
+"""How far back a snapshot can be recomputed: the activity masks reach no further (docs/kpis.md)."""
+
+
+def recomputable(day: date, today: date) -> bool:
+    """A community day that is over and that the fans' activity masks still reach."""
+    return today - timedelta(days=RECOMPUTE_HORIZON_DAYS) <= day < today
+
+
+def figures(item: KpiSnapshot) -> tuple[dict[str, int], dict[str, float]]:
+    """The snapshot as metric values, named `Kpi.<field>`: (counts, ratio values). A ratio over nothing is left out.
+
+    Bounded: tiers, stages and interaction kinds are fixed sets, so the metric names are too.
+    """
+    counts: dict[str, int] = {}
+    ratios: dict[str, float] = {}
+    for name, value in item.to_dict().items():
+        if name == "interactions":
+            counts["Kpi.interactions"] = value["total"]
+            counts.update({f"Kpi.interactions.{kind}": n for kind, n in value["by_kind"].items()})
+        elif name in ("tiers", "lifecycle"):
+            counts.update({f"Kpi.{name}.{key}": n for key, n in value.items()})
+        elif isinstance(value, dict):
+            if value["value"] is not None:
+                ratios[f"Kpi.{name}"] = value["value"]
+        elif isinstance(value, int):
+            counts[f"Kpi.{name}"] = value
+    return counts, ratios
