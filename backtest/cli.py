@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     log = args.out / f"{spec.name}.log"
     with log.open("w", encoding="utf-8") as app_output, contextlib.redirect_stdout(app_output):
-        report, measures = simulate.run(spec)
+        report, measures = simulate.run(spec, lambda line: print(line, file=sys.stderr, flush=True))
     (args.out / f"{spec.name}.json").write_text(codec.to_json(report), encoding="utf-8")
     html.write(report, args.out / f"{spec.name}.html")
     run = {**asdict(measures), "requests_per_stream_record": measures.requests_per_stream_record}

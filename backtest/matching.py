@@ -51,7 +51,7 @@ EXPECTED: dict[str, Expectation] = {
     "compliance_flag": Expectation("compliance", (legal_flags.RULE,), REAL_TIME),
     "webhook_signature_failures": Expectation("technical", (webhook_signatures.RULE,), REAL_TIME),
     "kpi_drop": Expectation("operations", (kpi_drop.RULE,), timedelta(minutes=60), timedelta(days=1)),
-    "churn_spike": Expectation("user", (churn_spike.RULE,), timedelta(hours=25), timedelta(days=2), after_end=True),
+    "churn_spike": Expectation("user", (churn_spike.RULE,), timedelta(hours=25), timedelta(days=45), after_end=True),
 }
 
 
@@ -74,12 +74,13 @@ def outcome(incident: Incident, notifications: Sequence[Notification]) -> Incide
     return IncidentOutcome(incident.incident_id, True, level, round(minutes, 1))
 
 
-def on_target(incident: Incident, result: IncidentOutcome) -> bool:
-    """Alerted within the kind's target (from its start, or for churn from its end)."""
+def on_target(incident: Incident, result: IncidentOutcome, churned_after: timedelta = timedelta()) -> bool:
+    """Alerted within the kind's target: from its start, or for churn from the time its fans count as churned
+    (`churned_after` past its end: the lifecycle's idle threshold) to the daily run after."""
     if result.minutes_to_alert is None:
         return False
     expected = EXPECTED[incident.kind]
-    allowed = expected.target + (incident.end - incident.start if expected.after_end else timedelta())
+    allowed = expected.target + (incident.end - incident.start + churned_after if expected.after_end else timedelta())
     return result.minutes_to_alert <= allowed.total_seconds() / 60
 
 

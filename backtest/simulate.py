@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import random
 import time as timer
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, timedelta
@@ -46,6 +46,7 @@ class Measures:
     stream_requests: int = 0
     dynamodb_requests: int = 0
     risk_scan: bool = False
+    churned_after_days: float = 0.0
     unreadable_notifications: int = 0
 
     @property
@@ -53,11 +54,14 @@ class Measures:
         return self.stream_requests / self.stream_records if self.stream_records else None
 
 
-def run(spec: ScenarioSpec) -> tuple[Report, Measures]:
+def run(spec: ScenarioSpec, progress: Callable[[str], object] = lambda line: None) -> tuple[Report, Measures]:
+    """The report and the run's measures; `progress` is told when each simulated day is done."""
     measures = Measures()
     started = timer.perf_counter()
     with _deployment(spec):
-        report = _simulate(spec, measures)
+        report = _simulate(
+            spec, measures, lambda day: progress(f"{day} done after {timer.perf_counter() - started:.0f} s")
+        )
     measures.wall_seconds = round(timer.perf_counter() - started, 1)
     return report, measures
 
@@ -103,7 +107,7 @@ def _deployment(spec: ScenarioSpec) -> Iterator[None]:
         caches.clear_all()
 
 
-def _simulate(spec: ScenarioSpec, measures: Measures) -> Report:
+def _simulate(spec: ScenarioSpec, measures: Measures, day_done: Callable[[date], object]) -> Report:
     from chalice.test import Client
 
     import app as application
@@ -117,6 +121,7 @@ def _simulate(spec: ScenarioSpec, measures: Measures) -> Report:
     rng = random.Random(spec.seed)
     traffic = Traffic(spec, rng)
     caps = get_settings().engagement_rules.daily_caps
+    measures.churned_after_days = get_settings().lifecycle_rules.churned_after / timedelta(days=1)
     injectors = [Injector(i, traffic, caps, random.Random(f"{spec.seed}-{i.incident_id}")) for i in spec.incidents]
     tallies: dict[date, figures.DayTally] = {}
     distributions: dict[date, tuple[dict[str, int], dict[str, int]]] = {}
@@ -179,6 +184,7 @@ def _simulate(spec: ScenarioSpec, measures: Measures) -> Report:
                 step_end += STEP
             measures.actions += len(actions)
             distributions[day_start.date()] = figures.segments(driver)
+            day_done(day_start.date())
         kpis = figures.app_kpis(driver, spec.start, spec.start + timedelta(days=spec.days - 1))
 
     measures.statuses = {f"{kind} {status}": n for (kind, status), n in sorted(sender.statuses.items())}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from backtest import matching
 from backtest.report import Report
 from backtest.simulate import Measures
@@ -17,10 +19,11 @@ def lines(report: Report, measures: Measures) -> list[str]:
         f"{'incident':34} {'category':11} {'alerted':8} {'level':9} {'minutes':>8}  target",
     ]
     outcomes = {o.incident_id: o for o in report.outcomes}
+    churned_after = timedelta(days=measures.churned_after_days)
     for incident in report.incidents:
         o = outcomes[incident.incident_id]
         minutes = "-" if o.minutes_to_alert is None else f"{o.minutes_to_alert:.0f}"
-        met = "met" if matching.on_target(incident, o) else "MISSED"
+        met = "met" if matching.on_target(incident, o, churned_after) else "MISSED"
         out.append(
             f"{incident.incident_id:34} {incident.expected_category:11} {'yes' if o.alerted else 'no':8} "
             f"{o.level or '-':9} {minutes:>8}  {met}"

@@ -66,7 +66,7 @@ class Traffic:
     def __init__(self, spec: ScenarioSpec, rng: random.Random) -> None:
         self.spec, self.rng = spec, rng
         self.fans = population(spec, rng)
-        self.creators = [f for f in self.fans if f.creator] or self.fans[:1]
+        self.creators = [f for f in self.fans if f.creator and f.joins_day == 0] or self.fans[:1]
         self.items: list[str] = []
         self.linked: set[str] = set()
         self.points: dict[str, int] = {}

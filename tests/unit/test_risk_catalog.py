@@ -75,13 +75,9 @@ def quiet_observations():
         redemption_farming.RedemptionFarmingInput(now, [], {"poster": 5}), rules.redemption_farming
     )
     yield from churn_spike.evaluate(churn_spike.ChurnInput(now.date(), 0, {}), rules.churn_spike)
-    yield from flagged_content.evaluate(
-        flagged_content.FlaggedContentInput(now, {}), rules.flagged_content_surge
-    )
+    yield from flagged_content.evaluate(flagged_content.FlaggedContentInput(now, {}), rules.flagged_content_surge)
     yield from legal_flags.evaluate(legal_flags.LegalFlagsInput(now, []), rules.legal_flags)
-    yield from kpi_drop.evaluate(
-        kpi_drop.KpiDropInput(now, [kpi_drop.KpiWindow("dau", 10, [])]), rules.kpi_drop
-    )
+    yield from kpi_drop.evaluate(kpi_drop.KpiDropInput(now, [kpi_drop.KpiWindow("dau", 10, [])]), rules.kpi_drop)
     yield from stock_out.evaluate(
         stock_out.StockOutInput(now, [stock_out.RewardStock("poster", 5, 0, 0)]), rules.stock_out
     )
