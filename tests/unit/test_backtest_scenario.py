@@ -77,7 +77,7 @@ def with_change(path: tuple[Any, ...], value: Any) -> dict[str, Any]:
     ],
 )
 def test_bad_scenarios_are_refused_naming_the_field(path: tuple[Any, ...], value: Any, message: str) -> None:
-    with pytest.raises(ScenarioError, match=None) as refused:
+    with pytest.raises(ScenarioError) as refused:
         parse(with_change(path, value), "bad")
     assert message in str(refused.value)
 
@@ -96,11 +96,11 @@ def test_counted_sizes_must_be_whole_and_reward_kinds_need_rewards() -> None:
 def test_unreadable_files_name_the_file(tmp_path: Path) -> None:
     broken = tmp_path / "broken.json"
     broken.write_text("{not json", encoding="utf-8")
-    with pytest.raises(ScenarioError, match="broken.json: not JSON"):
+    with pytest.raises(ScenarioError, match=r"broken\.json: not JSON"):
         load(broken)
-    with pytest.raises(ScenarioError, match="missing.json: cannot read"):
+    with pytest.raises(ScenarioError, match=r"missing\.json: cannot read"):
         load(tmp_path / "missing.json")
     listed = tmp_path / "listed.json"
     listed.write_text(json.dumps([GOOD]), encoding="utf-8")
-    with pytest.raises(ScenarioError, match="listed.json: scenario: expected an object"):
+    with pytest.raises(ScenarioError, match=r"listed\.json: scenario: expected an object"):
         load(listed)
