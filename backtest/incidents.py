@@ -141,11 +141,15 @@ class Injector:
         return actions
 
     def _stock_runout(self, low: datetime, high: datetime) -> list[Action]:
-        """A campaign: fans credited the reward's cost on the first day, then redeeming at an even rate."""
+        """A campaign: fans (checked in, so known) credited the reward's cost at its start, then redeeming at an even rate."""
         reward = self._reward(scarce=False)
         actions = []
         if low == self.incident.start:
-            actions += [self._action(low, kind="adjust", fan=fan, points=reward.cost) for fan, _ in self.accounts]
+            for fan, _ in self.accounts:  # a check-in first: a fan who never acted is not known to the app yet
+                actions += [
+                    self._action(low, kind="checkin", fan=fan),
+                    self._action(low, kind="adjust", fan=fan, points=reward.cost),
+                ]
         first = self._redeemed_before(low)
         count = self._count_in(low, high)
         for n, at in enumerate(spread(low + timedelta(seconds=30), high, count)):
