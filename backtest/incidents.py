@@ -141,7 +141,7 @@ class Injector:
         return actions
 
     def _stock_runout(self, low: datetime, high: datetime) -> list[Action]:
-        """A campaign: fans (checked in, so known) credited the reward's cost at its start, then redeeming at an even rate."""
+        """A campaign: fans (checked in, so known) credited the reward's cost, then redeeming at an even rate."""
         reward = self._reward(scarce=False)
         actions = []
         if low == self.incident.start:
