@@ -14,7 +14,9 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo -n)
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive DEBCONF_NOWARNINGS=yes apt-get install -y -qq --no-install-recommends \
 	-o DPkg::Lock::Timeout=600 chromium fonts-dejavu-core
 
-.PHONY: alarm bench-jobs install run test lint typecheck unit functional concurrency property e2e cfn openapi token webhook job bench package clean
+SCENARIO ?= events/scenarios/incidents.json
+
+.PHONY: alarm bench-jobs simulate install run test lint typecheck unit functional concurrency property e2e cfn openapi token webhook job bench package clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -83,6 +85,10 @@ alarm: install
 
 bench: install
 	$(PY) -m bench.run
+
+# The backtest: a scenario replayed on a simulated clock; reports in build/backtest/ (docs/backtest.md).
+simulate: install
+	$(PY) -m backtest.cli $(SCENARIO) --out build/backtest
 
 bench-jobs: install
 	$(PY) -m bench.run --only recalculation --name recalculation

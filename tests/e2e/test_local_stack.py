@@ -71,9 +71,12 @@ def test_signed_sample_webhooks_earn_points_once_over_http(stack):
     assert send("engagement.liked", liked) == (202, '{"status":"accepted"}')
     assert send("engagement.liked", liked) == (200, '{"status":"duplicate"}')
     assert balance() == before + 1
-    forged = requests.post(f"{stack}/v1/webhooks/tiktok", data=b'{"type": "x", "data": {}}', timeout=10, headers={
-        "webhook-id": "msg_1", "webhook-timestamp": str(int(time.time())), "webhook-signature": "v1,AAAA"
-    })
+    forged = requests.post(
+        f"{stack}/v1/webhooks/tiktok",
+        data=b'{"type": "x", "data": {}}',
+        timeout=10,
+        headers={"webhook-id": "msg_1", "webhook-timestamp": str(int(time.time())), "webhook-signature": "v1,AAAA"},
+    )
     assert forged.status_code == 401 and forged.json()["code"] == "invalid_signature"
 
 

@@ -35,7 +35,8 @@ def test_every_path_id_documents_its_400(method, path, parameter):
 
 
 @pytest.mark.parametrize(
-    ("method", "path", "parameter"), list(_path_parameters(limited_only=True)),
+    ("method", "path", "parameter"),
+    list(_path_parameters(limited_only=True)),
 )
 def test_documented_path_id_limits_are_the_enforced_ones(stocked, method, path, parameter):
     schema = parameter["schema"]
@@ -69,8 +70,9 @@ def test_empty_cursor_is_documented_as_invalid_and_refused(stocked):
 
 def test_zero_delta_is_documented_as_invalid_and_refused(stocked):
     assert DOC["components"]["schemas"]["Adjustment"]["properties"]["delta"]["not"] == {"const": 0}
-    response = stocked.call("POST", "/v1/admin/fans/fan-1/adjustments", who="ops", admin=True, key="k",
-                            body={"delta": 0, "reason": "x"})
+    response = stocked.call(
+        "POST", "/v1/admin/fans/fan-1/adjustments", who="ops", admin=True, key="k", body={"delta": 0, "reason": "x"}
+    )
     assert response.status_code == 400 and payload(response)["errors"][0]["field"] == "delta"
 
 
@@ -79,14 +81,26 @@ def test_whole_number_floats_are_integers(stocked):
     redeemed = stocked.call("POST", "/v1/redemptions", who="fan-1", key="a", raw=raw)
     assert redeemed.status_code == 201, redeemed.body
     assert payload(redeemed)["quantity"] == 1 and payload(redeemed)["points_spent"] == 10
-    adjusted = stocked.call("POST", "/v1/admin/fans/fan-2/adjustments", who="ops", admin=True, key="b",
-                            raw=b'{"delta": 5.0, "reason": "goodwill"}')
+    adjusted = stocked.call(
+        "POST",
+        "/v1/admin/fans/fan-2/adjustments",
+        who="ops",
+        admin=True,
+        key="b",
+        raw=b'{"delta": 5.0, "reason": "goodwill"}',
+    )
     assert adjusted.status_code == 201 and payload(adjusted)["entry"]["delta"] == 5
-    restocked = stocked.call("POST", "/v1/admin/rewards/poster/restock", who="ops", admin=True, key="c",
-                             raw=b'{"quantity": 2e0}')
+    restocked = stocked.call(
+        "POST", "/v1/admin/rewards/poster/restock", who="ops", admin=True, key="c", raw=b'{"quantity": 2e0}'
+    )
     assert restocked.status_code == 200 and payload(restocked)["stock_remaining"] == 11
-    defined = stocked.call("PUT", "/v1/admin/rewards/mug", who="ops", admin=True,
-                           raw=b'{"name": "Mug", "cost": 25.0, "stock_remaining": 3.00, "per_fan_limit": 1.0}')
+    defined = stocked.call(
+        "PUT",
+        "/v1/admin/rewards/mug",
+        who="ops",
+        admin=True,
+        raw=b'{"name": "Mug", "cost": 25.0, "stock_remaining": 3.00, "per_fan_limit": 1.0}',
+    )
     assert defined.status_code == 201 and payload(defined)["cost"] == 25 and isinstance(payload(defined)["cost"], int)
 
 

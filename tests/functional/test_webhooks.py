@@ -281,16 +281,26 @@ def test_rotated_secret_still_accepted(api, clock):
     deliver(api, "content.flagged", {"content_id": "c", "reason": "r", "severity": "low"}, secret=TIKTOK_SECRETS[1])
 
 
-@pytest.mark.parametrize("body", [
-    {"type": "engagement.liked"},
-    {"type": "engagement.liked", "data": {"content_id": "c"}},
-    {"type": "engagement.liked", "data": {"content_id": "c", "external_user_id": "u", "occurred_at": "yesterday"}},
-    {"type": "engagement.viewed", "data": {"content_id": "c", "external_user_id": "u",
-                                           "occurred_at": "2026-11-22T00:00:00Z", "completion": 1.5}},
-    {"type": "content.flagged", "data": {"content_id": "c", "reason": "r", "severity": "extreme"}},
-    {"type": "account.linked", "data": {"external_user_id": "u"}},
-    [1, 2],
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"type": "engagement.liked"},
+        {"type": "engagement.liked", "data": {"content_id": "c"}},
+        {"type": "engagement.liked", "data": {"content_id": "c", "external_user_id": "u", "occurred_at": "yesterday"}},
+        {
+            "type": "engagement.viewed",
+            "data": {
+                "content_id": "c",
+                "external_user_id": "u",
+                "occurred_at": "2026-11-22T00:00:00Z",
+                "completion": 1.5,
+            },
+        },
+        {"type": "content.flagged", "data": {"content_id": "c", "reason": "r", "severity": "extreme"}},
+        {"type": "account.linked", "data": {"external_user_id": "u"}},
+        [1, 2],
+    ],
+)
 def test_malformed_bodies_are_400_and_write_nothing(api, body):
     before = snapshot()
     response = _raw(api, body)

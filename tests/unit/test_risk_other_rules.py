@@ -148,6 +148,7 @@ def test_kpi_drop_near_misses():
     assert drop(0, [400, None, 410, None, None]).level is None  # two weeks of data: no history yet
     assert drop(0, [400, None, 410, None, 395]).level == "escalate"
 
+
 def test_kpi_drop_with_mad_0_uses_the_floor():
     assert drop(300, [400] * 8).level is None  # scale max(5% of 400, sqrt 400) = 20: z 5, but a 25% drop
     assert drop(240, [400] * 8).level == "warning"  # z 8, a 40% drop

@@ -33,14 +33,17 @@ def test_spec_vector_signs_as_published():
     assert Webhook(SPEC_SECRET).sign(SPEC_ID, SPEC_NOW, SPEC_BODY.decode()) == SPEC_SIGNATURE
 
 
-@pytest.mark.parametrize(("body", "hdrs"), [
-    (b'{"test": 2432232315}', headers()),
-    (SPEC_BODY + b" ", headers()),
-    (SPEC_BODY, headers(**{"webhook-id": SPEC_ID + "x"})),
-    (SPEC_BODY, headers(**{"webhook-timestamp": str(SPEC_TIMESTAMP + 1)})),
-    (SPEC_BODY, headers(**{"webhook-signature": "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OA="})),
-    (SPEC_BODY, headers(**{"webhook-signature": "v2," + SPEC_SIGNATURE[3:]})),
-])
+@pytest.mark.parametrize(
+    ("body", "hdrs"),
+    [
+        (b'{"test": 2432232315}', headers()),
+        (SPEC_BODY + b" ", headers()),
+        (SPEC_BODY, headers(**{"webhook-id": SPEC_ID + "x"})),
+        (SPEC_BODY, headers(**{"webhook-timestamp": str(SPEC_TIMESTAMP + 1)})),
+        (SPEC_BODY, headers(**{"webhook-signature": "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OA="})),
+        (SPEC_BODY, headers(**{"webhook-signature": "v2," + SPEC_SIGNATURE[3:]})),
+    ],
+)
 def test_tampering_is_refused(body, hdrs):
     with pytest.raises(InvalidSignature):
         verify((SPEC_SECRET,), hdrs, body, SPEC_NOW)
@@ -74,10 +77,17 @@ def test_missing_headers_are_refused(missing):
         verify((SPEC_SECRET,), headers(**{missing: ""}), SPEC_BODY, SPEC_NOW)
 
 
-@pytest.mark.parametrize("bad", [
-    {"webhook-timestamp": "soon"}, {"webhook-timestamp": "-5"}, {"webhook-timestamp": "1e9"},
-    {"webhook-signature": "v1"}, {"webhook-signature": "garbage"}, {"webhook-signature": "v1,%%%"},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"webhook-timestamp": "soon"},
+        {"webhook-timestamp": "-5"},
+        {"webhook-timestamp": "1e9"},
+        {"webhook-signature": "v1"},
+        {"webhook-signature": "garbage"},
+        {"webhook-signature": "v1,%%%"},
+    ],
+)
 def test_malformed_headers_are_refused_not_crashing(bad):
     with pytest.raises(InvalidSignature):
         verify((SPEC_SECRET,), headers(**bad), SPEC_BODY, SPEC_NOW)
@@ -92,4 +102,3 @@ def test_secrets_come_from_settings_and_unknown_platforms_have_none():
     settings = load_settings({"WEBHOOK_SECRETS": json.dumps({"tiktok": [SPEC_SECRET]})})
     assert secrets_for("tiktok", settings) == (SPEC_SECRET,)
     assert secrets_for("myspace", settings) is None
-
