@@ -73,11 +73,12 @@ def page(status: Listed | None, since: datetime | None, limit: int, cursor: str 
     partition = status or LISTING
     prefix = cursors.prefix("al", partition)
     start = None
+    lowest = codec.instant(since) if since is not None else None
     if cursor is not None:
         listed_at = cursors.decode(cursor, prefix)
         parsed = parse_alert_id(listed_at.partition("|")[2]) if _LISTED_AT.fullmatch(listed_at) else None
-        if parsed is None:
-            raise InvalidCursor(cursor)
+        if parsed is None or (lowest is not None and listed_at < lowest):
+            raise InvalidCursor(cursor)  # DynamoDB refuses a start key outside the key condition (moto does not)
         index_key = "status" if status else "listing"
         start = {
             "key": {"S": parsed[0]},
@@ -85,7 +86,7 @@ def page(status: Listed | None, since: datetime | None, limit: int, cursor: str 
             index_key: {"S": partition},
             "listed_at": {"S": listed_at},
         }
-    bound = AlertModel.listed_at >= codec.instant(since) if since is not None else None
+    bound = AlertModel.listed_at >= lowest if lowest is not None else None
     index = AlertModel.by_status if status else AlertModel.by_time
 
     def read() -> Page[Alert]:
