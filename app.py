@@ -50,7 +50,7 @@ from chalicelib.api.validation import (
 )
 from chalicelib.domain.alerts.model import LISTED
 from chalicelib.domain.rewards import Reward
-from chalicelib.observability import logger, metrics, tracer, tracing_enabled
+from chalicelib.observability import logger, tracer, tracing_enabled
 from chalicelib.persistence import reads
 from chalicelib.services import (
     adjustments,
@@ -79,7 +79,6 @@ app.register_middleware(
     ConvertToMiddleware(logger.inject_lambda_context(correlation_id_path=correlation_paths.EVENT_BRIDGE)),
     "cloudwatch",
 )
-app.register_middleware(ConvertToMiddleware(metrics.log_metrics), "all")
 if tracing_enabled():
     app.register_middleware(ConvertToMiddleware(tracer().capture_handler), "all")
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit, single_metric
 
 if TYPE_CHECKING:
@@ -22,7 +22,6 @@ SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "fan-engagement")
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "FanEngagement")
 
 logger = Logger(service=SERVICE)
-metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 
 
 def tracing_enabled() -> bool:
@@ -39,13 +38,17 @@ def tracer() -> Tracer:
 
 
 def count(name: str, value: float = 1, **dimensions: str) -> None:
-    """Add a count metric; dimensions go on a single-metric blob so they do not leak to others."""
-    if dimensions:
-        with single_metric(name=name, unit=MetricUnit.Count, value=value, namespace=NAMESPACE) as metric:
-            for key, dim in dimensions.items():
-                metric.add_dimension(name=key, value=dim)
-        return
-    metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    """Emit one count as its own EMF blob, written at once.
+
+    Not a shared per-invocation metric set: the local server answers requests on threads, and one
+    request's flush could empty the set under another's (a 500 under 200 racing redemptions).
+    Dimensions stay on their own blob, so they never leak onto other metrics.
+    """
+    with single_metric(
+        name=name, unit=MetricUnit.Count, value=value, namespace=NAMESPACE, default_dimensions={"service": SERVICE}
+    ) as metric:
+        for key, dim in dimensions.items():
+            metric.add_dimension(name=key, value=dim)
 
 
 def gauges(values: Mapping[str, tuple[float, MetricUnit]], at: datetime) -> None:
