@@ -121,6 +121,13 @@ def _fan(record: Record) -> Counter[counting.Key]:
     return counting.stage_counts(old, new, change.at, get_settings().community_time_zone)
 
 
+def _delivery(record: Record) -> Counter[counting.Key]:
+    engaged = stream_images.content_engagement(record)
+    if engaged is None:
+        return Counter()
+    return counting.content_counts(engaged, get_settings().community_time_zone)
+
+
 def ledger_counters(shard: str | None) -> Counting:
     return Counting("ledger", shard, _ledger)
 
@@ -131,3 +138,7 @@ def fan_counters(shard: str | None) -> Counting:
 
 def redemption_counters(shard: str | None) -> Counting:
     return Counting("redemptions", shard, _redemption)
+
+
+def delivery_counters(shard: str | None) -> Counting:
+    return Counting("webhook-deliveries", shard, _delivery)

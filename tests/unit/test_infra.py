@@ -35,7 +35,12 @@ DEV = CONFIG["stages"]["dev"]
 DEPLOYED = load_settings({"TABLE_PREFIX": DEV["environment_variables"]["TABLE_PREFIX"]})
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
 # Chalice's logical ids for the app's Lambdas; the stream handlers' by the table whose stream they read.
-STREAM_FUNCTIONS = {"FansStream": "FansTable", "LedgerStream": "LedgerTable", "RedemptionsStream": "RedemptionsTable"}
+STREAM_FUNCTIONS = {
+    "FansStream": "FansTable",
+    "LedgerStream": "LedgerTable",
+    "RedemptionsStream": "RedemptionsTable",
+    "DeliveriesStream": "WebhookDeliveriesTable",
+}
 FUNCTIONS = ("APIHandler", "JwtAuth", "RunDueJobs", "WorkJobSegments", "AlarmStateChanged", "AlertSweep", "RiskScan")
 FUNCTIONS += tuple(STREAM_FUNCTIONS)
 TABLES: dict[str, dict[str, Any]] = {
@@ -276,7 +281,7 @@ def test_event_functions_are_named_as_chalice_names_them_and_the_tick_may_run_a_
     import app as application
 
     handlers = {f.name for f in application.app.event_sources}
-    streams = {"fans_stream", "ledger_stream", "redemptions_stream"}
+    streams = {"fans_stream", "ledger_stream", "redemptions_stream", "deliveries_stream"}
     scheduled = {"run_due_jobs", "alert_sweep", "risk_scan"}
     assert handlers == {"work_job_segments", "alarm_state_changed", *scheduled, *streams}
     for logical, handler in [
@@ -285,7 +290,7 @@ def test_event_functions_are_named_as_chalice_names_them_and_the_tick_may_run_a_
         ("AlarmStateChanged", "alarm_state_changed"),
         ("AlertSweep", "alert_sweep"),
         ("RiskScan", "risk_scan"),
-        *((logical, f"{table[:-5].lower()}_stream") for logical, table in STREAM_FUNCTIONS.items()),
+        *((logical, f"{logical.removesuffix('Stream').lower()}_stream") for logical in STREAM_FUNCTIONS),
     ]:
         assert RESOURCES[logical]["Properties"]["FunctionName"] == f"{CONFIG['app_name']}-dev-{handler}"
 
@@ -439,7 +444,7 @@ COUNTING = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}  # ch
 
 def test_counted_streams_name_their_shard_through_a_tumbling_window():
     """Lambda puts `shardId` in the event only with a tumbling window; the counters checkpoint per shard."""
-    for function in ("FansStream", "LedgerStream", "RedemptionsStream"):
+    for function in STREAM_FUNCTIONS:
         [source] = RESOURCES[function]["Properties"]["Events"].values()
         assert 0 < source["Properties"]["TumblingWindowInSeconds"] <= 900
 
