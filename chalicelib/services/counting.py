@@ -13,7 +13,7 @@ transaction: exactly once, in the shard's order, at no extra request.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from chalicelib import clock
@@ -73,7 +73,7 @@ class Counting:
             fresh = [record for record in taken if counting.is_after(record[0], read)]
             try:
                 for chunk in _chunks(fresh):
-                    summed = sum((counts for _, counts, _ in chunk), Counter[counting.Key]())
+                    summed = _summed(counts for _, counts, _ in chunk)
                     records = user_signals.updates(item for _, _, found in chunk for item in found)
                     counters.add(self._entity, shard, summed, chunk[-1][0], read, clock.now(), records)
                     read = chunk[-1][0]
@@ -84,6 +84,14 @@ class Counting:
             if len(fresh) < len(taken):
                 count("StreamRecordsCountedBefore", len(taken) - len(fresh))
             return
+
+
+def _summed(counts: Iterable[Counter[counting.Key]]) -> Counter[counting.Key]:
+    """Summed with `update`: `+` drops the negative counts a move out of a histogram bin makes."""
+    total: Counter[counting.Key] = Counter()
+    for found in counts:
+        total.update(found)
+    return total
 
 
 def _chunks(taken: list[Taken]) -> list[list[Taken]]:
@@ -127,7 +135,8 @@ def _fan(record: Record) -> tuple[Counter[counting.Key], Found]:
     new = change.new.base.lifecycle_stage if change.new else None
     stages = counting.stage_counts(old, new, change.at, get_settings().community_time_zone)
     counts, found = user_signals.derive(change.old, change.new)
-    return stages + counts, found
+    counts.update(stages)
+    return counts, found
 
 
 def ledger_counters(shard: str | None) -> Counting:
