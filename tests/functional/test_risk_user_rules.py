@@ -150,7 +150,7 @@ def test_new_accounts_checking_in_spread_over_the_day_are_no_ring(api, clock, st
 
 
 def test_a_ring_repeating_on_the_next_day_is_activated(api, clock, streams, ops):
-    for day in range(2):
+    for _ in range(2):
         for n in range(8):
             check_in(api, f"ring-{n}")
             clock.now += 2 * SECONDS
