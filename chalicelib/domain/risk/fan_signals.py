@@ -52,9 +52,7 @@ class Newcomer:
 
     def then(self, later: Newcomer) -> Newcomer:
         """This fan's record after a later write too: instants gathered, the later count kept."""
-        return replace(
-            later, checkins=self.checkins | later.checkins, redemptions=self.redemptions | later.redemptions
-        )
+        return replace(later, checkins=self.checkins | later.checkins, redemptions=self.redemptions | later.redemptions)
 
 
 def suspect(fan: Fan | None, rules: SignalRules) -> FarmingSuspect | None:
