@@ -8,7 +8,7 @@ turns them into the updates `counters.add` commits with the counts and the shard
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 
 from chalicelib.domain import fan as fans
@@ -24,11 +24,12 @@ BIN = "bin:"
 Found = fan_signals.FarmingSuspect | fan_signals.Newcomer
 
 
-def peers_bucket(day: object) -> str:
+def peers_bucket(day: str) -> str:
+    """The counters bucket of a community day's (`YYYY-MM-DD`) peers histogram."""
     return f"{PEERS_PREFIX}{day}"
 
 
-def histogram(totals: dict[str, int]) -> dict[int, int]:
+def histogram(totals: Mapping[str, int]) -> dict[int, int]:
     """The bins of a `peers#<day>` bucket's summed counters."""
     bins = {name[len(BIN) :]: n for name, n in totals.items() if name.startswith(BIN)}
     return {int(bin_): n for bin_, n in bins.items() if bin_.isdigit()}

@@ -81,12 +81,14 @@ def newcomer(old: Fan | None, new: Fan | None, rules: SignalRules) -> Newcomer |
     """What this write adds to a newcomer's record; None for an established fan or a write adding nothing.
 
     The instant of a check-in or a redemption is the fan's latest core action (`activity.last_core_at`),
-    the instant the service recorded with it.
+    the instant the service recorded with it; the fan is new while its latest activity of any kind
+    (`score_at` covers views) is within `new_account_age` of its first write.
     """
     if new is None or new.created_at is None:
         return None
     acted_at = new.activity.last_core_at or new.created_at
-    if acted_at - new.created_at > rules.new_account_age:
+    latest = max(at for at in (acted_at, new.activity.score_at) if at is not None)
+    if latest - new.created_at > rules.new_account_age:
         return None
     checked_in = new.last_checkin_date is not None and (old is None or old.last_checkin_date != new.last_checkin_date)
     checkins = frozenset({acted_at}) if checked_in else frozenset()
