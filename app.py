@@ -410,6 +410,16 @@ def redemptions_stream(event: DynamoDBEvent) -> dict[str, object]:
     return dict(streams.handle(event.to_dict()))
 
 
+@app.on_dynamodb_record(
+    _stream("webhook-deliveries"), name="deliveries_stream", batch_size=100, starting_position="TRIM_HORIZON"
+)
+def deliveries_stream(event: DynamoDBEvent) -> dict[str, object]:
+    """Likes, comments, shares and views received become the day's content KPI counters."""
+    from chalicelib.services import streams
+
+    return dict(streams.handle(event.to_dict()))
+
+
 ALARM_STATE_CHANGES = {"source": ["aws.cloudwatch"], "detail-type": ["CloudWatch Alarm State Change"]}
 """The stage's alarms only: infra/resources.json narrows the deployed rule to their name prefix."""
 

@@ -12,6 +12,18 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+SERVER_PID = "BENCH_MOTO_SERVER_PID"
+
+
+def cpu_seconds() -> float:
+    """CPU time used so far by this process and the moto server it talks to (Linux `/proc`).
+
+    On a shared machine wall time drifts with other load; the CPU a phase costs the client and the
+    server together barely does, so ratios of it compare two phases of one run fairly.
+    """
+    fields = Path(f"/proc/{os.environ[SERVER_PID]}/stat").read_text().rsplit(")", 1)[1].split()
+    server = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+    return time.process_time() + server
 
 
 def _free_port() -> int:
@@ -40,6 +52,7 @@ def running(env: dict[str, str], *options: str) -> Iterator[dict[str, str]]:
     served = {**env, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}"}
     command = [sys.executable, "-m", "tools.serialised_moto", "--port", str(port), *options]
     server = subprocess.Popen(command, cwd=ROOT, env=served, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    served[SERVER_PID] = str(server.pid)
     try:
         _wait_for(port, server)
         create = "from chalicelib.persistence import tables; tables.create_all()"

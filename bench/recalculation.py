@@ -6,7 +6,9 @@ not swamp what is measured) and two fresh processes: one seeds the fans, the oth
 worker. The worker scans the table as the floor would (boto3, the job's segments and page size),
 before and after running the job twice on the same day: the first run promotes (its writes counted per changed
 fan); the second finds nothing to change, so its time is the job's two read passes alone. The
-worker's peak RSS is the job's memory, not moto's tables, which live in the server.
+worker's peak RSS is the job's memory, not moto's tables, which live in the server. Each ratio
+is given twice: by wall time, and by the CPU time the worker and the server spent together, which
+other load on the machine barely moves.
 
 `python -m bench.recalculation seed|work FANS NOW` are those two processes.
 """
@@ -77,18 +79,25 @@ def _work(fans: int, now: datetime) -> dict[str, Any]:
     from chalicelib.settings import get_settings
 
     name = tier_recalculation.JOB.name
+    cpu = [moto_server.cpu_seconds()]
     with installed(Clock(now)):
         before_seconds, scanned = _floor(get_settings().job_segments, job_worker.PAGE)
+        cpu.append(moto_server.cpu_seconds())
         with tallying(BOOKKEEPING) as first_log:
             began = time.perf_counter()
             first = jobs.run_in_process(jobs.start(name, "bench-1", "operator", now))
             first_seconds = time.perf_counter() - began
+        cpu.append(moto_server.cpu_seconds())
         with tallying(BOOKKEEPING) as second_log:
             began = time.perf_counter()
             second = jobs.run_in_process(jobs.start(name, "bench-2", "operator", now))
             second_seconds = time.perf_counter() - began
+        cpu.append(moto_server.cpu_seconds())
         after_seconds, _ = _floor(get_settings().job_segments, job_worker.PAGE)
+        cpu.append(moto_server.cpu_seconds())
     floor_seconds = (before_seconds + after_seconds) / 2  # either side of the job's read passes: drift cancels
+    floor_cpu = ((cpu[1] - cpu[0]) + (cpu[4] - cpu[3])) / 2
+    read_cpu = cpu[3] - cpu[2]
     if second.summary.get("promoted", 0) or second.summary.get("demoted", 0):
         raise RuntimeError(f"the second run of the day changed fans: {second.summary}")
     changed = first.summary.get("promoted", 0) + first.summary.get("demoted", 0)
@@ -102,6 +111,9 @@ def _work(fans: int, now: datetime) -> dict[str, Any]:
         "read_passes_seconds": round(second_seconds, 2),
         "read_passes_fans_per_second": round(2 * fans / second_seconds),
         "read_pass_vs_floor": round((2 * fans / second_seconds) / (scanned / floor_seconds), 2),
+        "floor_cpu_seconds": round(floor_cpu, 2),
+        "read_passes_cpu_seconds": round(read_cpu, 2),
+        "read_pass_vs_floor_cpu": round((2 * fans / read_cpu) / (scanned / floor_cpu), 2),
         "first_run_seconds": round(first_seconds, 1),
         "changed_fans": changed,
         "fan_writes_first_run": first_writes,

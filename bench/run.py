@@ -235,6 +235,7 @@ def recalculation() -> list[dict[str, Any]]:
             f["floor_fans_per_second"],
             f["read_passes_fans_per_second"],
             f["read_pass_vs_floor"],
+            f["read_pass_vs_floor_cpu"],
             f["first_run_seconds"],
             f["changed_fans"],
             f["writes_per_changed_fan"],
@@ -244,7 +245,8 @@ def recalculation() -> list[dict[str, Any]]:
         )
         for f in figures
     ]
-    headers = ["fans", "floor fans/s", "job read fans/s", "vs floor", "1st run s", "changed", "writes/changed"]
+    headers = ["fans", "floor fans/s", "job read fans/s", "vs floor", "by CPU", "1st run s", "changed"]
+    headers += ["writes/changed"]
     headers += ["writes, 2nd run", "worker peak MiB", "vs smallest"]
     note = (
         "  a moto server per size (serialised, O(page) scans); floor = boto3 scanning the same 4 segments,\n"

@@ -48,6 +48,7 @@ SQS_ACTIONS = frozenset(
 # What Lambda's SQS event source does with the function's role (not calls of the app): poll, delete, read attributes.
 EVENT_SOURCE_ACTIONS = frozenset({"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"})
 WORKER = "work_job_segments"  # the SQS-triggered function; every other call is the API's or the tick's
+ALERTS = "alert_sweep"  # with alarm_state_changed and risk_scan: one role for the functions that decide alerts
 QUEUES = [r["Properties"]["QueueName"] for r in TEMPLATE["Resources"].values() if r.get("Type") == "AWS::SQS::Queue"]
 
 
@@ -158,6 +159,16 @@ class Calls:
         for action, arn in self.made.get(function, set()):
             found.setdefault(arn, set()).add(action)
         return found
+
+
+def differing(made: dict[str, set[str]], granted: dict[str, set[str]]) -> dict[str, dict[str, list[str]]]:
+    """Per resource, the actions made but not granted and granted but never made; empty when they agree."""
+    found = {}
+    for arn in sorted(set(made) | set(granted)):
+        missing, unused = made.get(arn, set()) - granted.get(arn, set()), granted.get(arn, set()) - made.get(arn, set())
+        if missing or unused:
+            found[arn] = {"made, not granted": sorted(missing), "granted, never made": sorted(unused)}
+    return found
 
 
 @contextmanager

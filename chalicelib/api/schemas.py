@@ -33,6 +33,10 @@ Stage = Literal["awareness", "interest", "participation", "loyalty", "advocacy",
 LedgerKind = Literal["checkin", "engagement", "redemption", "refund", "expiry", "adjustment", "referral"]
 RedemptionStatus = Literal["confirmed", "fulfilled", "cancelled"]
 
+Reason = Annotated[
+    str, Meta(min_length=1, max_length=500, pattern=r"\S", description="Why, for the audit trail: not blank")
+]
+
 
 class _In(Struct, forbid_unknown_fields=True, kw_only=True):
     """Request bodies refuse unknown fields, so a typo is an error rather than silently ignored."""
@@ -76,7 +80,7 @@ class Adjustment(_In):
             extra_json_schema={"not": {"const": 0}},
         ),
     ]
-    reason: Annotated[str, Meta(min_length=1, max_length=500)]
+    reason: Reason
 
 
 JobStatus = Literal["running", "succeeded", "failed"]
@@ -193,7 +197,7 @@ class Matchers(_In):
 class SilenceRequest(_In):
     matchers: Annotated[Matchers, Meta(extra_json_schema={"minProperties": 1})]
     ends_at: Annotated[Instant, Meta(description="RFC 3339 with offset; in the future, at most 366 days ahead")]
-    reason: Annotated[str, Meta(min_length=1, max_length=500)]
+    reason: Reason
 
     def __post_init__(self) -> None:
         if days.out_of_range(ends_at=self.ends_at) is not None:

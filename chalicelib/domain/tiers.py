@@ -10,6 +10,7 @@ from typing import Any, Literal
 Tier = Literal["silent", "potential", "active", "head"]
 TIERS: tuple[Tier, ...] = ("silent", "potential", "active", "head")
 LIFECYCLE_STAGES = ("awareness", "interest", "participation", "loyalty", "advocacy", "churned")
+RECALCULATION_JOB = "recalculate-tiers"  # its latest run holds the cut-offs a profile's tier progress is shown against
 
 
 def meets(tier: str, min_tier: str | None) -> bool:

@@ -218,14 +218,20 @@ class DeliveryWrite:
         kind: str,
         delta: int,
         completion: float | None = None,
+        occurred_at: datetime | None = None,
     ) -> None:
-        """Counts go on the user's own item, so no item is shared by everyone engaging with viral content."""
+        """Counts go on the user's own item, so no item is shared by everyone engaging with viral content.
+
+        A counted engagement is also named on the delivery record, for the day's content KPIs.
+        """
         shard = keys.stats_shard(self.platform, content_id, shard_of(external_user_id, shards))
         actions: list[Action] = [getattr(ContentStatsModel, kind).add(delta)]
         if completion is not None:
             actions.append(ContentStatsModel.completion_sum.add(completion))
         if delta > 0:
             actions.append(ContentStatsModel.events.add(1))
+            self._delivery.engaged, self._delivery.occurred_at = kind, occurred_at
+            self._delivery.completion = completion
         self._tx.update(items.STATS, ContentStatsModel(shard, keys.stats_user(external_user_id)), actions)
 
     def commit(self) -> None:

@@ -171,17 +171,23 @@ class IdempotencyModel(Model):
 class WebhookDeliveryModel(Model):
     """One processed delivery per platform and `webhook-id`, written with its effects.
 
+    An engagement counted in content metrics also names its kind, instant and completion here, so
+    the deliveries stream can count the day's content KPIs with no added request on the webhook.
     Kept at least WEBHOOK_DEDUPE_DAYS; `expires_at` is compared explicitly, `ttl` reclaims space.
     """
 
     class Meta(_Meta):
         table_name = _settings.table_name("webhook-deliveries")
+        stream_view_type = STREAM_NEW_IMAGE  # the content KPI counters count what each delivery recorded
 
     delivery_id = UnicodeAttribute(hash_key=True)
     type = UnicodeAttribute()
     received_at = UTCDateTimeAttribute()
     fan_id = UnicodeAttribute(null=True)
     points = NumberAttribute(null=True)
+    engaged = UnicodeAttribute(null=True)  # the kind counted in the content's metrics, if any
+    occurred_at = UTCDateTimeAttribute(null=True)
+    completion = NumberAttribute(null=True)
     expires_at = NumberAttribute()
     ttl = TTLAttribute()
 

@@ -14,10 +14,11 @@ from typing import Any, Generic, TypeVar
 from pynamodb.models import Model
 
 from chalicelib.domain.fan import LedgerEntry
+from chalicelib.domain.kpis.counting import ContentEngagement
 from chalicelib.domain.rewards import Redemption
 from chalicelib.domain.settlement import StoredFan
 from chalicelib.persistence import codec
-from chalicelib.persistence.models import FanModel, LedgerEntryModel, RedemptionModel
+from chalicelib.persistence.models import FanModel, LedgerEntryModel, RedemptionModel, WebhookDeliveryModel
 from chalicelib.settings import get_settings
 
 T = TypeVar("T")
@@ -72,3 +73,15 @@ def ledger_change(record: Record) -> Change[LedgerEntry]:
 
 def redemption_change(record: Record) -> Change[Redemption]:
     return _change(record, RedemptionModel, codec.redemption_from_item)
+
+
+def content_engagement(record: Record) -> ContentEngagement | None:
+    """What a delivery counted in content metrics; None for a delivery that counted nothing, or a removal."""
+    return _change(record, WebhookDeliveryModel, _engagement).new
+
+
+def _engagement(item: WebhookDeliveryModel) -> ContentEngagement | None:
+    if item.engaged is None or item.occurred_at is None:
+        return None
+    completion = None if item.completion is None else float(item.completion)
+    return ContentEngagement(item.engaged, item.occurred_at, completion)

@@ -139,6 +139,13 @@ def _fan(record: Record) -> tuple[Counter[counting.Key], Found]:
     return counts, found
 
 
+def _delivery(record: Record) -> Counter[counting.Key]:
+    engaged = stream_images.content_engagement(record)
+    if engaged is None:
+        return Counter()
+    return counting.content_counts(engaged, get_settings().community_time_zone)
+
+
 def ledger_counters(shard: str | None) -> Counting:
     return Counting("ledger", shard, _ledger)
 
@@ -149,3 +156,7 @@ def fan_counters(shard: str | None) -> Counting:
 
 def redemption_counters(shard: str | None) -> Counting:
     return Counting("redemptions", shard, _redemption)
+
+
+def delivery_counters(shard: str | None) -> Counting:
+    return Counting("webhook-deliveries", shard, _delivery)

@@ -44,7 +44,7 @@ def _engage_once(delivery: Delivery, kind: engagement.Kind, data: Engaged, actin
 
     def build(award: awards.Award | None) -> DeliveryWrite:
         write = new_write(delivery, now)
-        write.stats(data.content_id, data.external_user_id, shards, kind, 1, completion)
+        write.stats(data.content_id, data.external_user_id, shards, kind, 1, completion, data.occurred_at)
         if kind == "liked":
             points, deferred = (award.points, award.deferred) if award else (0, False)
             write.engagement(

@@ -8,9 +8,9 @@ from datetime import datetime
 from chalicelib.domain import activity, days, ranking
 from chalicelib.domain import fan as fans
 from chalicelib.domain.errors import FanNotFound
-from chalicelib.domain.tiers import Tier
+from chalicelib.domain.tiers import RECALCULATION_JOB, Tier
 from chalicelib.persistence import job_runs
-from chalicelib.services import fan_update, rankings, tier_recalculation
+from chalicelib.services import fan_update, rankings
 from chalicelib.settings import get_settings
 
 
@@ -31,7 +31,7 @@ def profile(fan_id: str, now: datetime) -> Profile:
     if remembered:
         fan = fan_update.read(fan_id)
     else:
-        latest, stored = job_runs.latest_with_fan(tier_recalculation.JOB.name, fan_id)
+        latest, stored = job_runs.latest_with_fan(RECALCULATION_JOB, fan_id)
         ranked = rankings.remember(latest)
         fan = fan_update.adopt(fan_id, stored)
     return Profile(fan, progress(fan, ranked, now))
@@ -61,7 +61,7 @@ def _ranking() -> ranking.Ranking | None:
     remembered, ranked = rankings.known()
     if remembered:
         return ranked
-    return rankings.remember(job_runs.latest(tier_recalculation.JOB.name))
+    return rankings.remember(job_runs.latest(RECALCULATION_JOB))
 
 
 def progress(fan: fans.Fan, ranked: ranking.Ranking | None, now: datetime) -> ranking.TierProgress:

@@ -45,6 +45,7 @@ CONSUMERS: Mapping[str, Sequence[Factory]] = {
     "fans": (counting.fan_counters, event_publishing.fan_events),
     "ledger": (counting.ledger_counters, event_publishing.ledger_events),
     "redemptions": (counting.redemption_counters, event_publishing.redemption_events),
+    "webhook-deliveries": (counting.delivery_counters,),
 }
 
 

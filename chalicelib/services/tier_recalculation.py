@@ -16,7 +16,7 @@ from chalicelib.domain import activity, days, ranking
 from chalicelib.domain import fan as fans
 from chalicelib.domain.histogram import ScoreHistogram
 from chalicelib.domain.jobs import JobRun
-from chalicelib.domain.tiers import Tier
+from chalicelib.domain.tiers import RECALCULATION_JOB, Tier
 from chalicelib.services import fan_update
 from chalicelib.services.job_spec import Context, Counts, Job, Measure
 from chalicelib.settings import get_settings
@@ -56,4 +56,4 @@ def decide(fan: fans.Fan, at: datetime, context: Context | None) -> fan_update.D
     return fan_update.Decision(counts, fans.touch(fan, after, at))
 
 
-JOB = Job("recalculate-tiers", decide, hour=0, measure=Measure(measured, cutoffs))  # daily from 00:00
+JOB = Job(RECALCULATION_JOB, decide, hour=0, measure=Measure(measured, cutoffs))  # daily from 00:00

@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta, timezone
 
-from tests.support import ledger_sum, payload, reward_body, state
+from tests.support import balance, ledger_sum, payload, reward_body, state
 
 
 def test_put_creates_then_replaces(api):
@@ -116,3 +116,12 @@ def test_reward_window_must_be_ordered_and_tz_aware(api):
     )
     assert ok.status_code == 201
     assert payload(ok)["available_from"] == "2027-01-01T00:00:00Z"
+
+
+def test_a_blank_adjustment_reason_is_400_and_credits_nothing(api):
+    assert api.call("POST", "/v1/checkins", who="fan-1").status_code == 201
+    before = balance(api, "fan-1")
+    body = {"delta": 5, "reason": "   "}
+    response = api.call("POST", "/v1/admin/fans/fan-1/adjustments", who="ops", admin=True, key="blank", body=body)
+    assert response.status_code == 400 and payload(response)["code"] == "validation_error"
+    assert balance(api, "fan-1") == before

@@ -217,6 +217,7 @@ SILENCE_ATTACKS = {
     "ends_at list": {"ends_at": ["2026-12-01T00:00:00Z"]},
     "reason huge": {"reason": "r" * 1_000_000},
     "reason number": {"reason": 5},
+    "reason blank": {"reason": " \t\n "},
     "matchers string": {"matchers": "user"},
     "matchers list": {"matchers": [{"category": "user"}]},
     "matchers empty strings": {"matchers": {"category": "", "rule": ""}},

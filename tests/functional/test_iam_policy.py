@@ -6,7 +6,8 @@ must reach every live route, so a new route joins it or this test fails. It runs
 queue mode: the scheduled Lambda (`run_due_jobs`, sharing the API's policy) and the operator route
 enqueue runs, and the segment worker (`work_job_segments`, its own role) is invoked by the queue
 through a failed run, its DLQ, its retry and a join; its calls are checked against its own policy.
-The alert functions (`alarm_state_changed`, `alert_sweep`, `risk_scan`) share the API's policy and join the tour.
+The alert functions (`alarm_state_changed`, `alert_sweep`, `risk_scan`) share their own role
+(`.chalice/policy-alerts.json`): they join the tour, their calls checked against it.
 """
 
 from dataclasses import replace
@@ -156,13 +157,14 @@ def expiry_and_a_refused_run(api, clock, calls, job_queue, monkeypatch):
     assert ok(api.call("POST", "/v1/admin/jobs/update-lifecycle", key="refused", **ops))["status"] == "failed"
 
 
-def alert_operations(api, clock):
+def alert_operations(api, clock, calls):
     """An alarm raises a technical alert and the sweep escalates it; operators list, acknowledge, resolve, silence."""
     invoke = api.client.lambda_.invoke
-    assert invoke("alarm_state_changed", alarm_event("ALARM", clock.now)).payload["published"] == 1
-    clock.now += timedelta(minutes=30)
     sweep = api.client.events.generate_cw_event("aws.events", "Scheduled Event", {}, ["arn:aws:events:::rule/sweep"])
-    assert invoke("alert_sweep", sweep).payload["decided"] == {"escalated": 1}
+    with calls.acting_as(iam.ALERTS):
+        assert invoke("alarm_state_changed", alarm_event("ALARM", clock.now)).payload["published"] == 1
+        clock.now += timedelta(minutes=30)
+        assert invoke("alert_sweep", sweep).payload["decided"] == {"escalated": 1}
     call, ops = Calls(api, cold=False), {"who": "ops", "admin": True}
     alert_id = call("GET", "/v1/admin/alerts?status=open", **ops)["items"][0]["alert_id"]
     call("GET", "/v1/admin/alerts?limit=1", **ops)
@@ -174,7 +176,8 @@ def alert_operations(api, clock):
     call("DELETE", f"/v1/admin/silences/{silence_id}", **ops)
     forged = {"webhook-id": "msg_forged", "webhook-timestamp": "0", "webhook-signature": "v1,AAAA"}
     assert api.client.http.request("POST", "/v1/webhooks/tiktok", headers=forged, body=b"{}").status_code == 401
-    assert "levels" in invoke("risk_scan", sweep).payload  # the risk scan shares the API's policy too
+    with calls.acting_as(iam.ALERTS):
+        assert "levels" in invoke("risk_scan", sweep).payload
 
 
 def test_each_policy_grants_exactly_the_actions_its_function_makes(api, clock, routes_reached, monkeypatch, job_queue):
@@ -188,12 +191,16 @@ def test_each_policy_grants_exactly_the_actions_its_function_makes(api, clock, r
         ok(api.call("DELETE", "/v1/admin/links/tiktok/tt-alice", who="ops", admin=True))
         scheduled_ticks(api, clock, monkeypatch, calls, job_queue)
         expiry_and_a_refused_run(api, clock, calls, job_queue, monkeypatch)
-        alert_operations(api, clock)
+        alert_operations(api, clock, calls)
     assert routes_reached == set(application.app.routes), "extend the tour to the new routes"
-    assert calls.by_resource() == iam.granted(), "the API's and the tick's policy, .chalice/policy-dev.json"
+    assert not (api_diff := iam.differing(calls.by_resource(), iam.granted())), f"policy-dev.json: {api_diff}"
     worker = calls.by_resource(iam.WORKER)
     worker[iam.queue_arn(application.JOB_SEGMENTS_QUEUE)] |= iam.EVENT_SOURCE_ACTIONS
-    assert worker == iam.granted(iam.WORKER), f"the worker's policy, .chalice/{iam.policy_file(iam.WORKER)}"
+    assert not (worker_diff := iam.differing(worker, iam.granted(iam.WORKER))), f"the worker's: {worker_diff}"
+    alerting = calls.by_resource(iam.ALERTS)
+    assert not (alerts_diff := iam.differing(alerting, iam.granted(iam.ALERTS))), f"the alerts': {alerts_diff}"
+    for function in ("alarm_state_changed", "risk_scan"):
+        assert iam.policy_file(function) == iam.policy_file(iam.ALERTS)
 
 
 def test_the_recorder_sees_transaction_items_and_index_queries(api):

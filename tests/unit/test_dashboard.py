@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from chalicelib.domain.kpis.flows import DayFlows
+from chalicelib.domain.kpis.flows import ContentCounts, DayFlows
 from chalicelib.domain.kpis.population import Population
 from chalicelib.domain.kpis.snapshot import figures, snapshot
 from chalicelib.domain.lifecycle import STAGES
@@ -44,7 +44,8 @@ def kpi_metric_names() -> set[str]:
         fans_total=9, dau=1, mau=2, cohort_d1=1, cohort_d7=1, cohort_d28=1, active_previous_28=1, redeemers_28=1,
         tiers=dict.fromkeys(TIERS, 1), lifecycle=dict.fromkeys(STAGES, 1),
     )  # fmt: skip
-    flows = DayFlows(interactions={"checkin": 1}, churned=1)
+    content = ContentCounts(likes=1, views=2, completion_sum=0.5, completion_views=1)
+    flows = DayFlows(interactions={"checkin": 1}, content=content, churned=1)
     item = snapshot(date(2026, 11, 22), flows, population)
     counts, ratios = figures(item)
     return set(counts) | set(ratios)

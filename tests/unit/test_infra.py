@@ -30,12 +30,18 @@ TEMPLATE: dict[str, Any] = json.loads((ROOT / "infra" / "resources.json").read_t
 POLICY: dict[str, Any] = json.loads((ROOT / ".chalice" / "policy-dev.json").read_text())
 STREAMS_POLICY: dict[str, Any] = json.loads((ROOT / ".chalice" / "policy-streams.json").read_text())
 WORKER_POLICY: dict[str, Any] = json.loads((ROOT / ".chalice" / "policy-dev-worker.json").read_text())
+ALERTS_POLICY: dict[str, Any] = json.loads((ROOT / ".chalice" / "policy-alerts.json").read_text())
 CONFIG: dict[str, Any] = json.loads((ROOT / ".chalice" / "config.json").read_text())
 DEV = CONFIG["stages"]["dev"]
 DEPLOYED = load_settings({"TABLE_PREFIX": DEV["environment_variables"]["TABLE_PREFIX"]})
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
 # Chalice's logical ids for the app's Lambdas; the stream handlers' by the table whose stream they read.
-STREAM_FUNCTIONS = {"FansStream": "FansTable", "LedgerStream": "LedgerTable", "RedemptionsStream": "RedemptionsTable"}
+STREAM_FUNCTIONS = {
+    "FansStream": "FansTable",
+    "LedgerStream": "LedgerTable",
+    "RedemptionsStream": "RedemptionsTable",
+    "DeliveriesStream": "WebhookDeliveriesTable",
+}
 FUNCTIONS = ("APIHandler", "JwtAuth", "RunDueJobs", "WorkJobSegments", "AlarmStateChanged", "AlertSweep", "RiskScan")
 FUNCTIONS += tuple(STREAM_FUNCTIONS)
 TABLES: dict[str, dict[str, Any]] = {
@@ -137,7 +143,7 @@ def test_tables_are_on_demand_encrypted_recoverable_and_retained(name):
 def dynamodb_statements() -> list[dict[str, Any]]:
     return [
         s
-        for s in [*POLICY["Statement"], *WORKER_POLICY["Statement"]]
+        for s in [*POLICY["Statement"], *WORKER_POLICY["Statement"], *ALERTS_POLICY["Statement"]]
         if any(a == "*" or a.lower().startswith("dynamodb:") for a in as_list(s.get("Action", [])))
     ]
 
@@ -198,7 +204,9 @@ def test_policy_lets_the_api_read_only_its_own_webhook_secrets_parameter():
     assert not allows("ssm:PutParameter", parameter)
 
 
-@pytest.mark.parametrize("policy", [POLICY, STREAMS_POLICY, WORKER_POLICY], ids=["dev", "streams", "worker"])
+@pytest.mark.parametrize(
+    "policy", [POLICY, STREAMS_POLICY, WORKER_POLICY, ALERTS_POLICY], ids=["dev", "streams", "worker", "alerts"]
+)
 def test_policy_allows_xray_segments(policy):
     assert allows("xray:PutTraceSegments", "*", policy)
     assert allows("xray:PutTelemetryRecords", "*", policy)
@@ -276,7 +284,7 @@ def test_event_functions_are_named_as_chalice_names_them_and_the_tick_may_run_a_
     import app as application
 
     handlers = {f.name for f in application.app.event_sources}
-    streams = {"fans_stream", "ledger_stream", "redemptions_stream"}
+    streams = {"fans_stream", "ledger_stream", "redemptions_stream", "deliveries_stream"}
     scheduled = {"run_due_jobs", "alert_sweep", "risk_scan"}
     assert handlers == {"work_job_segments", "alarm_state_changed", *scheduled, *streams}
     for logical, handler in [
@@ -285,7 +293,7 @@ def test_event_functions_are_named_as_chalice_names_them_and_the_tick_may_run_a_
         ("AlarmStateChanged", "alarm_state_changed"),
         ("AlertSweep", "alert_sweep"),
         ("RiskScan", "risk_scan"),
-        *((logical, f"{table[:-5].lower()}_stream") for logical, table in STREAM_FUNCTIONS.items()),
+        *((logical, f"{logical.removesuffix('Stream').lower()}_stream") for logical in STREAM_FUNCTIONS),
     ]:
         assert RESOURCES[logical]["Properties"]["FunctionName"] == f"{CONFIG['app_name']}-dev-{handler}"
 
@@ -349,7 +357,7 @@ def test_only_the_worker_may_receive_and_delete_segments_and_nothing_touches_the
     assert allows("sqs:SendMessage", QUEUE_ARN, POLICY) and allows("sqs:SendMessage", QUEUE_ARN, WORKER_POLICY)
     for action in iam.EVENT_SOURCE_ACTIONS:
         assert allows(action, QUEUE_ARN, WORKER_POLICY) and not allows(action, QUEUE_ARN, POLICY)
-    policies = (POLICY, WORKER_POLICY, STREAMS_POLICY)
+    policies = (POLICY, WORKER_POLICY, STREAMS_POLICY, ALERTS_POLICY)
     assert not any(allows(a, DEAD_LETTER_ARN, p) for a in iam.SQS_ACTIONS for p in policies)
     for statement in [*POLICY["Statement"], *WORKER_POLICY["Statement"]]:
         if any(a.startswith("sqs:") for a in as_list(statement["Action"])):
@@ -439,7 +447,7 @@ COUNTING = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}  # ch
 
 def test_counted_streams_name_their_shard_through_a_tumbling_window():
     """Lambda puts `shardId` in the event only with a tumbling window; the counters checkpoint per shard."""
-    for function in ("FansStream", "LedgerStream", "RedemptionsStream"):
+    for function in STREAM_FUNCTIONS:
         [source] = RESOURCES[function]["Properties"]["Events"].values()
         assert 0 < source["Properties"]["TumblingWindowInSeconds"] <= 900
 
@@ -495,11 +503,21 @@ def test_functions_that_publish_alerts_get_the_topic_from_the_template():
         assert variables["ALERTS_TOPIC_ARN"] == {"Ref": "AlertsTopic"}, function
 
 
-def test_policy_lets_the_functions_publish_to_the_alerts_topic_only():
+@pytest.mark.parametrize("policy", [POLICY, ALERTS_POLICY], ids=["dev", "alerts"])
+def test_policy_lets_the_functions_publish_to_the_alerts_topic_only(policy):
     topic = ACCOUNT_ARN.format(service="sns", resource=RESOURCES["AlertsTopic"]["Properties"]["TopicName"])
-    assert allows("sns:Publish", topic)
-    assert not allows("sns:Publish", ACCOUNT_ARN.format(service="sns", resource="another-topic"))
-    assert not allows("sns:Subscribe", topic) and not allows("sns:CreateTopic", topic)
+    assert allows("sns:Publish", topic, policy)
+    assert not allows("sns:Publish", ACCOUNT_ARN.format(service="sns", resource="another-topic"), policy)
+    assert not allows("sns:Subscribe", topic, policy) and not allows("sns:CreateTopic", topic, policy)
+
+
+def test_the_alert_functions_share_a_role_that_cannot_touch_fans_or_publish_events():
+    for function in ("AlarmStateChanged", "AlertSweep", "RiskScan"):
+        assert policy_of(function) == ALERTS_POLICY, function
+    fans, ledger = table_arn(f"{DEPLOYED.table_prefix}-fans"), table_arn(f"{DEPLOYED.table_prefix}-ledger")
+    assert not any(allows(a, arn, ALERTS_POLICY) for a in iam.DYNAMODB_ACTIONS for arn in (fans, ledger))
+    bus = ACCOUNT_ARN.format(service="events", resource=f"event-bus/{DEPLOYED.event_bus}")
+    assert not allows("events:PutEvents", bus, ALERTS_POLICY)
 
 
 def test_every_alarm_is_named_for_the_stage_and_reaches_the_alarm_function_with_a_runbook():

@@ -5,7 +5,7 @@ boundary cases (an action at 00:10 local that is still the previous day in UTC, 
 at 00:30 local the next day) are the ones a UTC implementation gets wrong.
 """
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
@@ -243,3 +243,26 @@ def test_ratio_documents_round_trip_and_the_value_is_recomputed():
     with pytest.raises(ValueError):
         Ratio(-1, 2)
     assert pooled([]) == Ratio(0, 0)
+
+
+def test_content_counts_file_each_engagement_in_the_community_day_of_its_own_instant():
+    from chalicelib.domain.kpis import counting
+
+    late = datetime(2026, 3, 9, 15, 30, tzinfo=UTC)  # 00:30 on 10 March in Tokyo
+    viewed = counting.content_counts(counting.ContentEngagement("viewed", late, 0.6666), "Asia/Tokyo")
+    bucket = counting.day_bucket(date(2026, 3, 10))
+    assert viewed == {
+        (bucket, "content:views"): 1,
+        (bucket, "content:completion_views"): 1,
+        (bucket, "content:completion_milli"): 667,
+    }
+    assert counting.content_counts(counting.ContentEngagement("viewed", late), "UTC") == {
+        (counting.day_bucket(date(2026, 3, 9)), "content:views"): 1
+    }
+    assert counting.content_counts(counting.ContentEngagement("published", late), "UTC") == {}
+    flows = counting.day_flows(
+        {"content:likes": 2, "content:views": 4, "content:completion_milli": 1500, "content:completion_views": 2}
+    )
+    assert flows.content == ContentCounts(likes=2, views=4, completion_sum=1.5, completion_views=2)
+    with pytest.raises(ValueError, match="unknown content counters"):
+        counting.day_flows({"content:hearts": 1})

@@ -40,7 +40,7 @@ ALARMS: dict[str, TechnicalAlarm] = {
             f"The {table.lower()} stream's handler lags",
             f"{table.lower()}streamiteratoragealarm-the-{table.lower()}-streams-handler-lags",
         )
-        for table in ("Fans", "Ledger", "Redemptions")
+        for table in ("Fans", "Ledger", "Redemptions", "Deliveries")
     },
     "StreamFailuresAlarm": TechnicalAlarm(
         "activate", "A stream batch was given up", "streamfailuresalarm-a-stream-batch-was-given-up"
