@@ -139,11 +139,11 @@ def _fan(record: Record) -> tuple[Counter[counting.Key], Found]:
     return counts, found
 
 
-def _delivery(record: Record) -> Counter[counting.Key]:
+def _delivery(record: Record) -> tuple[Counter[counting.Key], Found]:
     engaged = stream_images.content_engagement(record)
     if engaged is None:
-        return Counter()
-    return counting.content_counts(engaged, get_settings().community_time_zone)
+        return Counter(), []
+    return counting.content_counts(engaged, get_settings().community_time_zone), []
 
 
 def ledger_counters(shard: str | None) -> Counting:
