@@ -13,13 +13,16 @@ from datetime import datetime, timedelta
 
 from backtest.actions import Action, EngagementKind
 from backtest.scenario import IncidentSpec, RewardSpec
-from backtest.traffic import Traffic
+from backtest.traffic import RECENT_ITEMS, Traffic
 
 LEGAL_REASONS = ("copyright infringement", "DMCA takedown notice", "privacy complaint (GDPR)", "defamation")
 SURGE_REASONS = ("hate speech", "graphic violence", "spam wave", "harassment")
 CAPPED_KINDS: tuple[EngagementKind, ...] = ("liked", "commented", "shared", "viewed")
 POINTS = {"liked": 1, "commented": 3, "shared": 5, "viewed": 1}
 BAD_SECRET = "whsec_" + "QmFja3Rlc3Qtd3Jvbmctc2VjcmV0LTMyLWJ5dGVzISE="
+CHECKIN_POINTS = 10  # the default check-in award, for a farm's estimate of what it has earned
+SCRIPT_PACE = timedelta(seconds=2)  # a farming script's actions follow each other this closely
+SCRIPT_STAGGER = timedelta(seconds=7)  # the accounts of one farm start this far apart
 
 
 def spread(start: datetime, end: datetime, count: int) -> list[datetime]:
@@ -41,6 +44,7 @@ class Injector:
         self.accounts = self._accounts()
         self.stops = self._stops()
         self.redeemed = False
+        self.earned: dict[str, int] = {}
 
     def kept(self, rng: random.Random, action: Action) -> bool:
         incident = self.incident
@@ -98,22 +102,44 @@ class Injector:
     def _action(self, at: datetime, **fields: object) -> Action:
         return Action(at=at, source=self.incident.incident_id, **fields)  # type: ignore[arg-type]
 
-    def _capped_day(self, fan: str, account: str, low: datetime, high: datetime) -> list[Action]:
-        """A check-in and every daily engagement cap reached, evenly between `low` and `high`."""
-        actions = [self._action(low, kind="link", fan=fan, account=account), self._action(low, kind="checkin", fan=fan)]
-        kinds = [kind for kind in CAPPED_KINDS for _ in range(self.caps.get(kind, 0))]
-        for at, kind in zip(spread(low + timedelta(seconds=5), high, len(kinds)), kinds, strict=True):
-            completion = 1.0 if kind == "viewed" else None
-            content = self.traffic.recent_item()
-            actions.append(
-                self._action(
-                    at, kind="engage", fan=fan, account=account, content=content, engagement=kind, completion=completion
+    def _capped_day(self, fan: str, account: str, start: datetime, short_of_cap: int = 0) -> list[Action]:
+        """A farming script's day: link, check in, then each capped kind to its cap (less `short_of_cap`), one action
+        every SCRIPT_PACE, each like on another recent item (a second like of one item earns nothing)."""
+        actions = [
+            self._action(start, kind="link", fan=fan, account=account),
+            self._action(start + timedelta(seconds=1), kind="checkin", fan=fan),
+        ]
+        items = list(reversed(self.traffic.items[-RECENT_ITEMS:]))
+        at, earned = start + 2 * SCRIPT_PACE, CHECKIN_POINTS
+        for kind in CAPPED_KINDS:
+            for n in range(max(self.caps.get(kind, 0) - short_of_cap, 0)):
+                completion = 1.0 if kind == "viewed" else None
+                actions.append(
+                    self._action(
+                        at,
+                        kind="engage",
+                        fan=fan,
+                        account=account,
+                        content=items[n % len(items)],
+                        engagement=kind,
+                        completion=completion,
+                    )
                 )
-            )
+                at += SCRIPT_PACE
+                earned += POINTS[kind]
+        self.earned[fan] = self.earned.get(fan, 0) + earned
         return actions
 
     def _farming(self, low: datetime, high: datetime) -> list[Action]:
-        return [a for fan, account in self.accounts for a in self._capped_day(fan, account, low, high)]
+        """Existing fans' accounts run by a script: every cap within minutes of the window's start, then of each
+        midnight (when the caps reset), the accounts a few seconds apart."""
+        starts = [low + SCRIPT_STAGGER * n for n in range(len(self.accounts))]
+        return [
+            a
+            for (fan, account), at in zip(self.accounts, starts, strict=True)
+            if at < high
+            for a in self._capped_day(fan, account, at)
+        ]
 
     def _ring(self, low: datetime, high: datetime) -> list[Action]:
         """New accounts checking in within seconds of each other, at the same time each day, and nothing else."""
@@ -127,17 +153,18 @@ class Injector:
         ]
 
     def _redemption_farming(self, low: datetime, high: datetime) -> list[Action]:
-        """New accounts earning at every cap, then redeeming the same scarce reward once they can afford it."""
+        """New accounts run by a script, each day one short of every cap (so no farming-rule hit), that all redeem
+        the same scarce reward as soon as the points they gathered afford it."""
+        if self.redeemed:
+            return []
         reward = self._reward(scarce=True)
-        earn_end = low + (high - low) * 0.8
-        actions = [a for fan, account in self.accounts for a in self._capped_day(fan, account, low, earn_end)]
-        daily = 10 + sum(POINTS[kind] * self.caps.get(kind, 0) for kind in CAPPED_KINDS)
-        affordable = daily * ((high - self.incident.start).days + 1) >= reward.cost
-        if self.redeemed or (not affordable and high < self.incident.end):
-            return actions  # redeemed already, or not yet affordable: a later day of the window redeems
-        self.redeemed = True
-        for (fan, _), at in zip(self.accounts, spread(earn_end, high, len(self.accounts)), strict=True):
-            actions.append(self._action(at, kind="redeem", fan=fan, reward=reward.reward_id))
+        actions: list[Action] = []
+        for n, (fan, account) in enumerate(self.accounts):
+            day = self._capped_day(fan, account, low + SCRIPT_STAGGER * n, short_of_cap=1)
+            actions += day
+            if self.earned[fan] >= reward.cost:
+                actions.append(self._action(day[-1].at + SCRIPT_PACE, kind="redeem", fan=fan, reward=reward.reward_id))
+                self.redeemed = True
         return actions
 
     def _stock_runout(self, low: datetime, high: datetime) -> list[Action]:

@@ -3,7 +3,9 @@
 The backtest drains every simulated 5 minutes, thousands of times: describing tables and streams and
 asking for a fresh iterator at every pass would be most of the run's moto calls. This pump learns each
 stream's shards once and reads on from the `NextShardIterator` it was given; after a batch reports
-failures it asks for an iterator at the checkpoint, exactly as the base pump does.
+failures it asks for an iterator at the checkpoint, exactly as the base pump does. Its events name the
+shard as the base pump's do (a tumbling-window mapping's `shardId`): without it the stream counters,
+which checkpoint per shard, count nothing.
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ class SteadyPump(StreamPump):
         if not records:
             self._iterators[(arn, shard)] = answer["NextShardIterator"]
             return None
-        response = self.invoke(handler, {"Records": [lambda_shaped(record, arn) for record in records]}) or {}
+        event = {"Records": [lambda_shaped(record, arn) for record in records], "shardId": shard, "eventSourceARN": arn}
+        response = self.invoke(handler, event) or {}
         sequence = [record["dynamodb"]["SequenceNumber"] for record in records]
         failed = tuple(str(item["itemIdentifier"]) for item in response.get("batchItemFailures", []))
         self._checkpoint(arn, shard, sequence, failed)

@@ -20,6 +20,8 @@ LedgerKind = Literal["checkin", "engagement", "redemption", "refund", "expiry", 
 DEFAULT_TIER = "silent"
 DEFAULT_STAGE = "awareness"
 MAX_FORMER_ACCOUNTS = 20  # accounts a fan has linked before, kept so their old content stays "their own"
+# What a fan earns by acting; refunds, expiry and operators' adjustments are not the fan's doing.
+EARNING_KINDS: frozenset[LedgerKind] = frozenset({"checkin", "engagement", "referral"})
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,14 @@ class LedgerEntry:
     balance_after: int
     kind: LedgerKind
     ref: str
+
+
+@dataclass(frozen=True)
+class DayEarnings:
+    """Points a fan earned by acting on one community day: the points-farming rule compares fans on it."""
+
+    day: date
+    points: int
 
 
 @dataclass(frozen=True)
@@ -64,6 +74,7 @@ class Fan:
     activity: activities.Activity = field(default_factory=activities.Activity)
     at_risk: bool = False
     expiry_notices: frozenset[str] = frozenset()
+    earned_today: DayEarnings | None = None
     version: int = 0
     created_at: datetime | None = None
     settling: tuple[LedgerEntry, ...] = ()
@@ -173,17 +184,29 @@ def credit(
     """Add points earned now; they join the current month's bucket for later FIFO expiry."""
     if points < 0:
         raise ValueError("credit takes a non-negative amount")
-    month = days.month_key(days.local_day(now, community_zone))
+    today = days.local_day(now, community_zone)
+    month = days.month_key(today)
     buckets = dict(fan.earned_by_month)
     if points:
         buckets[month] = buckets.get(month, 0) + points
+    earning = lifetime and kind in EARNING_KINDS
     after = replace(
         fan,
         balance=fan.balance + points,
         lifetime_points=fan.lifetime_points + (points if lifetime else 0),
         earned_by_month=buckets,
+        earned_today=_earned(fan.earned_today, today, points) if earning else fan.earned_today,
     )
     return _commit(base or fan, after, now, points, kind, ref, always_record)
+
+
+def _earned(before: DayEarnings | None, today: date, points: int) -> DayEarnings | None:
+    """The day's running total; an award filed under an earlier day than the one kept leaves it alone."""
+    if not points or (before is not None and before.day > today):
+        return before
+    if before is None or before.day < today:
+        return DayEarnings(today, points)
+    return DayEarnings(today, before.points + points)
 
 
 def debit(fan: Fan, points: int, kind: LedgerKind, ref: str, now: datetime, *, base: Fan | None = None) -> FanChange:

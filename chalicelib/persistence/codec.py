@@ -8,7 +8,7 @@ from typing import Any
 from pynamodb.attributes import MapAttribute
 
 from chalicelib.domain.activity import Activity
-from chalicelib.domain.fan import Fan, LedgerEntry
+from chalicelib.domain.fan import DayEarnings, Fan, LedgerEntry
 from chalicelib.domain.idempotency import IdempotencyRecord
 from chalicelib.domain.rewards import Redemption, Reward
 from chalicelib.domain.settlement import PendingAward, StoredFan
@@ -91,6 +91,7 @@ def _stored_fan(item: FanModel, version: int) -> Fan:
         activity=activity_from_text(item.activity),
         at_risk=bool(item.at_risk),
         expiry_notices=frozenset(item.expiry_notices or ()),
+        earned_today=earnings_from_text(item.earned_today),
         version=version,
         created_at=item.created_at,
     )
@@ -144,6 +145,17 @@ def activity_from_text(text: str | None) -> Activity:
     )
 
 
+def earnings_text(earned: DayEarnings | None) -> str | None:
+    return None if earned is None else f"{earned.day.isoformat()}|{earned.points}"
+
+
+def earnings_from_text(text: str | None) -> DayEarnings | None:
+    if not text:
+        return None
+    day, _, points = text.partition("|")
+    return DayEarnings(date.fromisoformat(day), int(points))
+
+
 def _instant_or_empty(moment: datetime | None) -> str:
     return instant(moment) if moment is not None else ""
 
@@ -175,6 +187,7 @@ def fan_to_item(fan: Fan, change_token: str | None = None) -> FanModel:
         activity=activity_text(fan.activity),
         at_risk=fan.at_risk or None,
         expiry_notices=set(fan.expiry_notices) or None,
+        earned_today=earnings_text(fan.earned_today),
         version=fan.version,
         created_at=fan.created_at,
         change_token=change_token,

@@ -7,12 +7,14 @@ before) makes a stale or repeated batch fail as a whole instead of counting twic
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import partial
 
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.operand import Path
+from pynamodb.expressions.update import Action
+from pynamodb.models import Model
 
 from chalicelib.persistence.models import CounterModel
 from chalicelib.persistence.transaction import Transaction, with_retries
@@ -43,22 +45,26 @@ def add(
     high_water: str,
     read: str | None,
     now: datetime,
+    records: Sequence[tuple[str, Model, Sequence[Action]]] = (),
 ) -> None:
-    """Add every (bucket, counter) increment and move the checkpoint to `high_water`, all or nothing.
+    """Add every (bucket, counter) increment, apply the `records` updates (name, item, actions) and move the
+    checkpoint to `high_water`, all or nothing.
 
     Fails with `transaction.Cancelled` if the checkpoint is no longer `read` (another delivery of the
-    shard counted first); at most MAX_ITEMS - 1 buckets per call.
+    shard counted first); at most MAX_ITEMS - 1 buckets and records per call.
     """
     own = slot(entity, shard)
     by_bucket: dict[str, dict[str, int]] = {}
     for (bucket, name), amount in increments.items():
         if amount:
             by_bucket.setdefault(bucket, {})[name] = amount
-    if len(by_bucket) >= MAX_ITEMS:
-        raise ValueError(f"{len(by_bucket)} buckets do not fit one transaction")
+    if len(by_bucket) + len(records) >= MAX_ITEMS:
+        raise ValueError(f"{len(by_bucket)} buckets and {len(records)} records do not fit one transaction")
     tx = Transaction()
     for bucket, names in sorted(by_bucket.items()):
         tx.update(bucket, CounterModel(bucket, own), [Path(name).add(amount) for name, amount in sorted(names.items())])
+    for name, item, actions in records:
+        tx.update(name, item, actions)
     marker = CounterModel(CHECKPOINT, own, sequence=high_water, ttl=now + CHECKPOINT_KEPT)
     unchanged = CounterModel.bucket.does_not_exist() if read is None else CounterModel.sequence == read
     tx.put(CHECKPOINT, marker, condition=unchanged)

@@ -86,6 +86,7 @@ class FanModel(Model):
     former_accounts = ListAttribute(of=AccountAttribute, null=True)
     activity = UnicodeAttribute(null=True)  # `codec.activity_text`: one compact string, cheap to (de)serialise
     at_risk = BooleanAttribute(null=True)
+    earned_today = UnicodeAttribute(null=True)  # `<community day>|<points>` (codec.earnings_text)
     expiry_notices = UnicodeSetAttribute(null=True)
     pending = ListAttribute(of=PendingAwardAttribute, null=True)
 
@@ -444,6 +445,41 @@ class FlagRecordModel(Model):
     severity = UnicodeAttribute()
     reason = UnicodeAttribute()
     flagged_at = UTCDateTimeAttribute()
+    ttl = TTLAttribute()
+
+
+class FarmingSuspectModel(Model):
+    """A fan over the points-farming floor or at every pinned cap on a community day (`suspects#<day>` / fan id),
+    in the counters table. Written by the fans stream in its counters' transaction (domain/risk/fan_signals.py);
+    `ttl` reclaims it two days on. Not in ALL_MODELS: the table is the counters'.
+    """
+
+    class Meta(_Meta):
+        table_name = _settings.table_name("counters")
+
+    bucket = UnicodeAttribute(hash_key=True)
+    slot = UnicodeAttribute(range_key=True)
+    points = NumberAttribute()
+    capped = UnicodeSetAttribute(null=True)
+    ttl = TTLAttribute()
+
+
+class NewcomerModel(Model):
+    """A recently first-seen fan (`newcomers#<UTC day first seen>` / fan id), in the counters table: its check-in
+    instants and redemptions (string sets, so adding one twice is harmless) and its other actions. Written by the
+    fans stream in its counters' transaction; `ttl` reclaims it once no rule can call the fan new. Not in
+    ALL_MODELS: the table is the counters'.
+    """
+
+    class Meta(_Meta):
+        table_name = _settings.table_name("counters")
+
+    bucket = UnicodeAttribute(hash_key=True)
+    slot = UnicodeAttribute(range_key=True)
+    first_seen_at = UTCDateTimeAttribute()
+    other_actions = NumberAttribute()
+    checkins = UnicodeSetAttribute(null=True)
+    redemptions = UnicodeSetAttribute(null=True)
     ttl = TTLAttribute()
 
 

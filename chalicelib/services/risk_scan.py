@@ -17,18 +17,22 @@ from chalicelib.domain import days
 from chalicelib.domain.alerts.model import Observation
 from chalicelib.domain.kpis import counting
 from chalicelib.domain.risk import (
+    checkin_rings,
     churn_spike,
     flagged_content,
     kpi_drop,
     legal_flags,
+    points_farming,
+    redemption_farming,
     signals,
     stats,
     stock_out,
     webhook_signatures,
 )
 from chalicelib.domain.risk.catalog import RiskRules
-from chalicelib.persistence import counters, flag_records, reads
-from chalicelib.services import alerting
+from chalicelib.domain.risk.fan_signals import Newcomer
+from chalicelib.persistence import counters, flag_records, reads, user_records
+from chalicelib.services import alerting, user_signals
 from chalicelib.settings import get_settings
 
 KPI_WINDOW = timedelta(minutes=30)  # docs/operations.md#kpi-drop: the recommended feed
@@ -63,7 +67,11 @@ def scan(now: datetime) -> Scanned:
     hours = _Hours()
     recent = hours.totals(signals.hours_between(now - RECENT, now))
     flags = flag_records.since(now - _flag_lookback(rules), now)
+    newcomers = user_records.newcomers(now - user_signals.newcomer_age(rules) - rules.redemption_farming.lookback, now)
     observations = [
+        *_points_farming(now, rules),
+        *_checkin_rings(now, newcomers, rules),
+        *_redemption_farming(now, newcomers, recent, rules),
         *_webhook_signatures(now, recent, rules),
         *_flagged_content(now, flags, rules),
         *legal_flags.evaluate(legal_flags.LegalFlagsInput(now, flags), rules.legal_flags),
@@ -90,6 +98,42 @@ def _timed(observation: Observation, rules: RiskRules) -> Observation:
 def _flag_lookback(rules: RiskRules) -> timedelta:
     burst = rules.flagged_content_surge.burst
     return max(burst.window * (burst.history_windows + 1), rules.legal_flags.lookback)
+
+
+def _points_farming(now: datetime, rules: RiskRules) -> list[Observation]:
+    """The community day's suspects against every fan who earned that day (the peers histogram): two queries."""
+    day = days.local_day(now, get_settings().community_time_zone)
+    peers = user_signals.histogram(counters.totals(user_signals.peers_bucket(day.isoformat())))
+    suspects = [points_farming.FanEarnings(s.fan_id, s.points, s.capped_kinds) for s in user_records.suspects(day)]
+    signal = points_farming.PointsFarmingInput(day, suspects, peers)
+    return points_farming.evaluate(signal, rules.points_farming)
+
+
+def _checkin_rings(now: datetime, newcomers: list[Newcomer], rules: RiskRules) -> list[Observation]:
+    accounts = [
+        checkin_rings.NewAccount(n.fan_id, n.first_seen_at, sorted(n.checkins), n.other_actions) for n in newcomers
+    ]
+    return checkin_rings.evaluate(checkin_rings.CheckinRingInput(now, accounts), rules.checkin_rings)
+
+
+def _redemption_farming(
+    now: datetime, newcomers: list[Newcomer], recent: Mapping[datetime, Mapping[str, int]], rules: RiskRules
+) -> list[Observation]:
+    """Newcomers' redemptions against every redemption of the look-back (the redemptions stream's 5-minute
+    counts, of which the scan keeps 25 hours: a longer look-back is read as 25 hours) and the stock left."""
+    since = now - rules.redemption_farming.lookback
+    units: dict[str, int] = {}
+    for name in signals.signals_with_prefix(recent.values(), signals.REDEEMED):
+        reward_id = name.removeprefix(signals.REDEEMED)
+        units[reward_id] = sum(n for start, n in signals.series(recent, name).items() if start >= since - signals.SLOT)
+    redemptions = [
+        redemption_farming.RewardRedemption(n.fan_id, reward_id, at, quantity, n.first_seen_at)
+        for n in newcomers
+        for reward_id, at, quantity in n.redemptions
+    ]
+    stock = {reward.reward_id: reward.stock_remaining for reward in reads.rewards()}
+    signal = redemption_farming.RedemptionFarmingInput(now, redemptions, stock, units)
+    return redemption_farming.evaluate(signal, rules.redemption_farming)
 
 
 def _webhook_signatures(

@@ -12,13 +12,14 @@ level from `pinned_levels.warning` (3) on the same day. All hits make one observ
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from chalicelib.domain.alerts.evidence import top
 from chalicelib.domain.alerts.model import Category, Observation
+from chalicelib.domain.risk import peers as binned
 from chalicelib.domain.risk.levels import Ladder, Timing, highest
 from chalicelib.domain.risk.stats import ScaleFloor, baseline
 
@@ -39,10 +40,12 @@ class FanEarnings:
 
 @dataclass(frozen=True)
 class PointsFarmingInput:
-    """Every fan who earned on `day` (the peers are the same list)."""
+    """The fans to judge on `day`, and their peers: every fan who earned that day, as a histogram of
+    `peers.bin_of(points)` -> fans (kept by the fans stream), or when None the `fans` themselves."""
 
     day: date
     fans: Sequence[FanEarnings]
+    peers: Mapping[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,12 @@ class PointsFarmingConfig:
 
 def evaluate(signal: PointsFarmingInput, config: PointsFarmingConfig) -> list[Observation]:
     earners = [fan for fan in signal.fans if fan.points > 0]
-    peers = baseline([math.log1p(fan.points) for fan in earners], config.floor, min_history=config.min_peers)
+    if signal.peers is None:
+        peers = baseline([math.log1p(fan.points) for fan in earners], config.floor, min_history=config.min_peers)
+        peer_count = len(earners)
+    else:
+        peers = binned.baseline(signal.peers, config.floor, min_peers=config.min_peers)
+        peer_count = sum(n for n in signal.peers.values() if n > 0)
     flagged: list[dict[str, Any]] = []
     for fan in sorted(earners, key=lambda f: (-f.points, f.fan_id)):
         z = None if peers is None else peers.z(math.log1p(fan.points))
@@ -75,16 +83,16 @@ def evaluate(signal: PointsFarmingInput, config: PointsFarmingConfig) -> list[Ob
     level = highest(config.far_above_levels.level(far_above), config.pinned_levels.level(pinned))
     evidence = {
         "day": signal.day.isoformat(),
-        "peers": len(earners),
+        "peers": peer_count,
         "far_above_peers": far_above,
         "pinned_at_every_cap": pinned,
         "peer_median_points": None if peers is None else round(math.expm1(peers.median), 1),
         "fans": top(flagged),
     }
     summary = (
-        f"{len(flagged)} fans earned far above their {len(earners)} peers or hit every daily cap on {signal.day}."
+        f"{len(flagged)} fans earned far above their {peer_count} peers or hit every daily cap on {signal.day}."
         if flagged
-        else f"No fan earned far above their {len(earners)} peers or hit every daily cap on {signal.day}."
+        else f"No fan earned far above their {peer_count} peers or hit every daily cap on {signal.day}."
     )
     return [
         Observation(

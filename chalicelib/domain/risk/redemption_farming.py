@@ -38,11 +38,18 @@ class RewardRedemption:
 
 @dataclass(frozen=True)
 class RedemptionFarmingInput:
-    """`stock_remaining` per reward now; a reward missing from it is not judged scarce."""
+    """`stock_remaining` per reward now; a reward missing from it is not judged scarce.
+
+    `redeemed_units`, when given, are the units of each reward every fan redeemed in the look-back
+    (counted by the redemptions stream); `redemptions` then need only be the new accounts' ones, and
+    the redeemers are estimated by those units (a fan redeeming two counts twice: a lower share,
+    never a false one).
+    """
 
     now: datetime
     redemptions: Sequence[RewardRedemption]
     stock_remaining: Mapping[str, int]
+    redeemed_units: Mapping[str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -67,15 +74,18 @@ def evaluate(signal: RedemptionFarmingInput, config: RedemptionFarmingConfig) ->
 def _judge(
     reward_id: str, redemptions: list[RewardRedemption], signal: RedemptionFarmingInput, config: RedemptionFarmingConfig
 ) -> Observation:
-    redeemers = {r.fan_id for r in redemptions}
+    listed = sum(r.quantity for r in redemptions)
+    units = listed if signal.redeemed_units is None else max(listed, signal.redeemed_units.get(reward_id, 0))
+    distinct = len({r.fan_id for r in redemptions})
+    redeemers = distinct if signal.redeemed_units is None else max(distinct, units)
     new: dict[str, RewardRedemption] = {}
     for r in sorted(redemptions, key=lambda r: r.at):
         if _is_new(r, config):
             new.setdefault(r.fan_id, r)
     remaining = signal.stock_remaining.get(reward_id)
-    stock_before = None if remaining is None else remaining + sum(r.quantity for r in redemptions)
+    stock_before = None if remaining is None else remaining + units
     scarce = stock_before is not None and stock_before <= config.scarce_stock
-    share = len(new) / len(redeemers) if redeemers else 0.0
+    share = len(new) / redeemers if redeemers else 0.0
     level = config.levels.level(len(new)) if scarce and share >= config.min_share else None
     fans: list[dict[str, Any]] = [
         {"fan_id": fan_id, "redeemed_at": r.at.isoformat(), "account_age_hours": _age_hours(r)}
@@ -84,13 +94,13 @@ def _judge(
     evidence = {
         "reward_id": reward_id,
         "stock_before": stock_before,
-        "redeemers": len(redeemers),
+        "redeemers": redeemers,
         "new_account_share": round(share, 3),
         "new_accounts": top(fans),
     }
     summary = (
         f"{len(new)} accounts under {config.new_account_age.days} days old redeemed scarce reward {reward_id}"
-        f" ({len(new)} of {len(redeemers)} redeemers)."
+        f" ({len(new)} of {redeemers} redeemers)."
         if level
         else f"No farming pattern on reward {reward_id}."
     )
