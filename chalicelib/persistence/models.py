@@ -86,6 +86,7 @@ class FanModel(Model):
     former_accounts = ListAttribute(of=AccountAttribute, null=True)
     activity = UnicodeAttribute(null=True)  # `codec.activity_text`: one compact string, cheap to (de)serialise
     at_risk = BooleanAttribute(null=True)
+    lifecycle_assessed_at = UTCDateTimeAttribute(null=True)  # the update-lifecycle run that set the stage
     expiry_notices = UnicodeSetAttribute(null=True)
     pending = ListAttribute(of=PendingAwardAttribute, null=True)
 

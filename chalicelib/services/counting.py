@@ -118,7 +118,8 @@ def _fan(record: Record) -> Counter[counting.Key]:
     change = stream_images.fan_change(record)
     old = change.old.base.lifecycle_stage if change.old else None
     new = change.new.base.lifecycle_stage if change.new else None
-    return counting.stage_counts(old, new, change.at, get_settings().community_time_zone)
+    assessed = change.new.base.lifecycle_assessed_at if change.new else None  # None: written before it was kept
+    return counting.stage_counts(old, new, assessed or change.at, get_settings().community_time_zone)
 
 
 def ledger_counters(shard: str | None) -> Counting:

@@ -31,7 +31,7 @@ from chalicelib.persistence import counters, flag_records, reads
 from chalicelib.services import alerting
 from chalicelib.settings import get_settings
 
-KPI_WINDOW = timedelta(minutes=30)  # docs/operations.md#kpi-drop: the recommended feed
+KPI_WINDOW = timedelta(minutes=60)  # docs/operations.md#kpi-drop: twice a 30-minute count, so a halving shows at z 4
 KPIS = {"interactions": signals.INTERACTIONS, "checkins": signals.CHECKINS}
 RECENT = timedelta(hours=25)  # the longest 5-minute history a rule reads (a day and its window)
 WEEK_DAYS = 7
@@ -88,8 +88,9 @@ def _timed(observation: Observation, rules: RiskRules) -> Observation:
 
 
 def _flag_lookback(rules: RiskRules) -> timedelta:
-    burst = rules.flagged_content_surge.burst
-    return max(burst.window * (burst.history_windows + 1), rules.legal_flags.lookback)
+    surge = rules.flagged_content_surge
+    windows = [rule.window * (rule.history_windows + 1) for rule in (surge.burst, surge.fast)]
+    return max(*windows, rules.legal_flags.lookback)
 
 
 def _webhook_signatures(
@@ -102,7 +103,7 @@ def _webhook_signatures(
 
 
 def _flagged_content(now: datetime, flags: list[flagged_content.ContentFlag], rules: RiskRules) -> list[Observation]:
-    window = rules.flagged_content_surge.burst.window
+    window = max(rules.flagged_content_surge.burst.window, rules.flagged_content_surge.fast.window)
     buckets: dict[datetime, int] = {}
     for flag in flags:
         at = flag.at.astimezone(UTC)
@@ -119,7 +120,9 @@ def _stock_out(now: datetime, recent: Mapping[datetime, Mapping[str, int]], rule
     stocks = []
     for reward in reads.rewards():
         name = f"{signals.REDEEMED}{reward.reward_id}"
-        last_day = sum(n for start, n in signals.series(recent, name).items() if now - timedelta(days=1) <= start)
+        slots = signals.series(recent, name)
+        last_day = sum(n for start, n in slots.items() if now - timedelta(days=1) <= start)
+        last_hour = sum(n for start, n in slots.items() if now - timedelta(hours=1) <= start)
         stocks.append(
             stock_out.RewardStock(
                 reward.reward_id,
@@ -127,13 +130,14 @@ def _stock_out(now: datetime, recent: Mapping[datetime, Mapping[str, int]], rule
                 last_day,
                 max(last_day, sum(day.get(name, 0) for day in week)),
                 reward.available_until,
+                last_hour,
             )
         )
     return stock_out.evaluate(stock_out.StockOutInput(now, stocks), rules.stock_out)
 
 
 def _kpi_drop(now: datetime, hours: _Hours, rules: RiskRules) -> list[Observation]:
-    """Each KPI's last 30 minutes against the same 30 minutes of the same weekday in recent weeks.
+    """Each KPI's last hour against the same hour of the same weekday in recent weeks.
 
     A week none of whose hour buckets holds anything has no data (None): before counting began, or
     an hour with no activity at all, which the volume guard would leave unjudged anyway.

@@ -54,12 +54,13 @@ def _core_action(entry: LedgerEntry) -> str | None:
     return None
 
 
-def stage_counts(before: str | None, after: str | None, changed_at: datetime, zone_name: str) -> Counter[Key]:
+def stage_counts(before: str | None, after: str | None, assessed_at: datetime, zone_name: str) -> Counter[Key]:
     """A move into or out of `churned`. Stages change only in the update-lifecycle run of day D+1 (00:00
-    local), which assesses the fans as at the end of D: the transition is D's."""
+    local), which assesses the fans as at the end of D: the transition is D's. `assessed_at` is that
+    run's instant as the fan item records it, so a late or re-driven record still lands in D."""
     if before is None or after is None or (before == CHURNED) == (after == CHURNED):
         return Counter()
-    day = days.local_day(changed_at, zone_name) - timedelta(days=1)
+    day = days.local_day(assessed_at, zone_name) - timedelta(days=1)
     return Counter({(day_bucket(day), CHURNED if after == CHURNED else "resurrected"): 1})
 
 
@@ -84,4 +85,3 @@ def day_flows(totals: Mapping[str, int]) -> DayFlows:
 def is_after(sequence: str, checkpoint: str | None) -> bool:
     """Stream sequence numbers are decimal strings of varying length: compare them as numbers."""
     return checkpoint is None or int(sequence) > int(checkpoint)
-
