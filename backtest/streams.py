@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tools.stream_pump import Delivery, StreamPump, lambda_shaped
+from tools.stream_pump import Delivery, StreamPump, batch_event
 
 
 @dataclass
@@ -40,7 +40,7 @@ class SteadyPump(StreamPump):
         if not records:
             self._iterators[(arn, shard)] = answer["NextShardIterator"]
             return None
-        response = self.invoke(handler, {"Records": [lambda_shaped(record, arn) for record in records]}) or {}
+        response = self.invoke(handler, batch_event(records, arn, shard)) or {}
         sequence = [record["dynamodb"]["SequenceNumber"] for record in records]
         failed = tuple(str(item["itemIdentifier"]) for item in response.get("batchItemFailures", []))
         self._checkpoint(arn, shard, sequence, failed)

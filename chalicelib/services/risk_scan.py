@@ -27,14 +27,15 @@ from chalicelib.domain.risk import (
     webhook_signatures,
 )
 from chalicelib.domain.risk.catalog import RiskRules
-from chalicelib.persistence import counters, flag_records, reads
-from chalicelib.services import alerting
+from chalicelib.persistence import flag_records, reads
+from chalicelib.services import alerting, counter_history
 from chalicelib.settings import get_settings
 
 KPI_WINDOW = timedelta(minutes=60)  # docs/operations.md#kpi-drop: twice a 30-minute count, so a halving shows at z 4
 KPIS = {"interactions": signals.INTERACTIONS, "checkins": signals.CHECKINS}
 RECENT = timedelta(hours=25)  # the longest 5-minute history a rule reads (a day and its window)
 WEEK_DAYS = 7
+SETTLED = timedelta(hours=1)  # an hour bucket this long past its end no longer moves (stream lag alarms before)
 
 
 @dataclass(frozen=True)
@@ -45,22 +46,26 @@ class Scanned:
 
 
 class _Hours:
-    """Hour buckets' totals read once per scan, keyed by the hour's start; absent buckets remembered as such."""
+    """Hour buckets' totals read once per scan, keyed by the hour's start; absent buckets remembered as such.
 
-    def __init__(self) -> None:
+    An hour that ended `SETTLED` before now is read once per process (`counter_history`)."""
+
+    def __init__(self, now: datetime) -> None:
+        self._now = now
         self._read: dict[datetime, dict[str, int]] = {}
 
     def totals(self, starts: Iterable[datetime]) -> dict[datetime, dict[str, int]]:
         for start in starts:
             if start not in self._read:
-                self._read[start] = counters.totals(signals.hour_bucket(start))
+                settled = start + signals.HOUR <= self._now - SETTLED
+                self._read[start] = counter_history.totals(signals.hour_bucket(start), settled)
         return {start: self._read[start] for start in starts}
 
 
 def scan(now: datetime) -> Scanned:
     """Judge every wired rule as of `now` and pass what they observed to `alerting.evaluate`."""
     rules = get_settings().risk_rules
-    hours = _Hours()
+    hours = _Hours(now)
     recent = hours.totals(signals.hours_between(now - RECENT, now))
     flags = flag_records.since(now - _flag_lookback(rules), now)
     observations = [
@@ -116,7 +121,7 @@ def _flagged_content(now: datetime, flags: list[flagged_content.ContentFlag], ru
 
 def _stock_out(now: datetime, recent: Mapping[datetime, Mapping[str, int]], rules: RiskRules) -> list[Observation]:
     today = now.astimezone(UTC).date()
-    week = [counters.totals(signals.day_bucket(today - timedelta(days=n))) for n in range(WEEK_DAYS)]
+    week = [counter_history.totals(signals.day_bucket(today - timedelta(days=n)), n >= 2) for n in range(WEEK_DAYS)]
     stocks = []
     for reward in reads.rewards():
         name = f"{signals.REDEEMED}{reward.reward_id}"
@@ -168,7 +173,7 @@ def _churn_spike(now: datetime, rules: RiskRules) -> list[Observation]:
     history: dict[date, int] = {}
     churned = 0
     for n in range(config.baseline_days + 1):
-        totals = counters.totals(counting.day_bucket(day - timedelta(days=n)))
+        totals = counter_history.totals(counting.day_bucket(day - timedelta(days=n)), n >= 1)  # day - 1 ended a day ago
         if n == 0:
             churned = totals.get(counting.CHURNED, 0)
         elif totals:
