@@ -96,7 +96,8 @@ def test_a_kpi_drop_against_the_same_hour_of_earlier_weeks(api, clock, ops, stre
 
 def churn_history(day: date, days: int, at: datetime) -> None:
     """`days` days before `day` with 8 to 12 fans churned each (the baseline), as the fan stream would file them."""
-    increments = {(counting.day_bucket(day - timedelta(days=n)), counting.CHURNED): 8 + n % 5 for n in range(1, days + 1)}
+    earlier = [day - timedelta(days=n) for n in range(1, days + 1)]
+    increments = {(counting.day_bucket(d), counting.CHURNED): 8 + n % 5 for n, d in enumerate(earlier)}
     counters.add("fans", "baseline", increments, "1", None, at)
 
 
