@@ -42,7 +42,7 @@ class Injector:
     def __init__(self, incident: IncidentSpec, traffic: Traffic, caps: Mapping[str, int], rng: random.Random) -> None:
         self.incident, self.traffic, self.caps, self.rng = incident, traffic, caps, rng
         self.accounts = self._accounts()
-        self.stops = self._stops()
+        self.stops: dict[str, datetime] | None = None  # churn_spike's leavers, chosen at its start
         self.redeemed = False
         self.earned: dict[str, int] = {}
 
@@ -50,6 +50,10 @@ class Injector:
         incident = self.incident
         if incident.kind == "kpi_drop" and incident.start <= action.at < incident.end and action.kind != "link":
             return rng.random() >= incident.size
+        if incident.kind != "churn_spike" or action.at < incident.start:
+            return True
+        if self.stops is None:
+            self.stops = self._stops()
         stop = self.stops.get(action.fan)
         return stop is None or action.at < stop
 
@@ -91,12 +95,19 @@ class Injector:
         return []
 
     def _stops(self) -> dict[str, datetime]:
-        """churn_spike: `size` of the fans present at its start stop for good, at instants spread over its window."""
-        if self.incident.kind != "churn_spike":
-            return {}
-        present = [f for f in self.traffic.fans if f.leaves_at is None or f.leaves_at > self.incident.start]
-        leaving = self.rng.sample(present, round(len(present) * self.incident.size))
-        instants = spread(self.incident.start, self.incident.end, len(leaving))
+        """churn_spike: the `size` share of the fans present at its start who acted most recently stop for good,
+        at instants spread over its window. A controversy or a rival's launch takes the fans who are there;
+        fans who rarely act were idle anyway, and their leaving would move no churn count. Chosen when the
+        first action at or after the start is judged, from the days generated before it."""
+        start = self.incident.start
+        present = [f for f in self.traffic.fans if f.leaves_at is None or f.leaves_at > start]
+        seen = self.traffic.last_seen
+        recent = sorted(
+            (f for f in present if f.fan_id in seen), key=lambda f: (seen[f.fan_id], f.fan_id), reverse=True
+        )
+        leaving = recent[: round(len(present) * self.incident.size)]
+        self.rng.shuffle(leaving)
+        instants = spread(start, self.incident.end, len(leaving))
         return {fan.fan_id: at for fan, at in zip(leaving, instants, strict=True)}
 
     def _action(self, at: datetime, **fields: object) -> Action:

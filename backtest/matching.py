@@ -3,8 +3,8 @@
 Pure: it reads the incidents and the notifications ops received, nothing else. An incident is answered
 by the first notification (not a `resolved` one) of its expected category and rule, from its start to
 `explains` after its end; its level is the highest such notification's. A raised alert that answers
-no incident in that way is a false alert, counted in the simulated week (from the scenario's start
-day) of its community-local date.
+no incident in that way, and is no designed consequence of one (a churn spike's KPI drop), is a
+false alert, counted in the simulated week (from the scenario's start day) of its community-local date.
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ class Expectation:
     explains: timedelta = timedelta(hours=1)
     after_end: bool = False
     """The target counts from the incident's end (churn: the next daily run after fans stopped)."""
+    consequences: tuple[str, ...] = ()
+    """Other rules the incident sets off by design: their alerts in its window are not false, nor its answer."""
 
 
 EXPECTED: dict[str, Expectation] = {
@@ -51,7 +53,14 @@ EXPECTED: dict[str, Expectation] = {
     "compliance_flag": Expectation("compliance", (legal_flags.RULE,), REAL_TIME),
     "webhook_signature_failures": Expectation("technical", (webhook_signatures.RULE,), REAL_TIME),
     "kpi_drop": Expectation("operations", (kpi_drop.RULE,), timedelta(minutes=60), timedelta(days=1)),
-    "churn_spike": Expectation("user", (churn_spike.RULE,), timedelta(hours=25), timedelta(days=45), after_end=True),
+    "churn_spike": Expectation(
+        "user",
+        (churn_spike.RULE,),
+        timedelta(hours=25),
+        timedelta(days=45),
+        after_end=True,
+        consequences=(kpi_drop.RULE,),  # the regulars' activity is gone for good: the KPIs did drop
+    ),
 }
 
 
@@ -61,6 +70,15 @@ def answers(incident: Incident, notification: Notification) -> bool:
         notification.kind != "resolved"
         and notification.category == expected.category
         and notification.rule in expected.rules
+        and incident.start <= notification.at <= incident.end + expected.explains
+    )
+
+
+def explains(incident: Incident, notification: Notification) -> bool:
+    """It answers the incident, or it is one of the incident's designed consequences in its window."""
+    expected = EXPECTED[incident.kind]
+    return answers(incident, notification) or (
+        notification.rule in expected.consequences
         and incident.start <= notification.at <= incident.end + expected.explains
     )
 
@@ -88,7 +106,7 @@ def false_alerts(
     incidents: Sequence[Incident], notifications: Sequence[Notification], start: date, days: int, zone: ZoneInfo
 ) -> tuple[FalseAlerts, ...]:
     """Per simulated week (the last may be short): the raised alerts that answered no incident."""
-    unexplained = [n for n in notifications if n.kind == "raised" and not any(answers(i, n) for i in incidents)]
+    unexplained = [n for n in notifications if n.kind == "raised" and not any(explains(i, n) for i in incidents)]
     weeks = []
     for week in range(0, days, 7):
         first = start + timedelta(days=week)

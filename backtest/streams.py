@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tools.stream_pump import Delivery, StreamPump, lambda_shaped
+from tools.stream_pump import Delivery, StreamPump, batch_event
 
 
 @dataclass
@@ -42,8 +42,7 @@ class SteadyPump(StreamPump):
         if not records:
             self._iterators[(arn, shard)] = answer["NextShardIterator"]
             return None
-        event = {"Records": [lambda_shaped(record, arn) for record in records], "shardId": shard, "eventSourceARN": arn}
-        response = self.invoke(handler, event) or {}
+        response = self.invoke(handler, batch_event(records, arn, shard)) or {}
         sequence = [record["dynamodb"]["SequenceNumber"] for record in records]
         failed = tuple(str(item["itemIdentifier"]) for item in response.get("batchItemFailures", []))
         self._checkpoint(arn, shard, sequence, failed)

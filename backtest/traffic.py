@@ -70,6 +70,7 @@ class Traffic:
         self.items: list[str] = []
         self.linked: set[str] = set()
         self.points: dict[str, int] = {}
+        self.last_seen: dict[str, datetime] = {}  # each fan's latest action sent, as of the days generated so far
 
     def day(self, index: int, kept: Kept) -> list[Action]:
         """Every baseline action of community day `index`, in time order, minus what incidents removed."""
@@ -84,7 +85,9 @@ class Traffic:
             if rhythm.active_today(self.rng, fan.propensity, midnight.weekday()):
                 actions += self._fan_day(fan, midnight)
         actions += self._flags(midnight)
-        return sorted((a for a in actions if kept(self.rng, a)), key=lambda a: a.at)
+        sent = sorted((a for a in actions if kept(self.rng, a)), key=lambda a: a.at)
+        self.last_seen.update((a.fan, a.at) for a in sent if a.fan)
+        return sent
 
     def recent_item(self) -> str:
         """A recent item, newer ones likelier (the feed's recency bias)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from functools import lru_cache
 from pathlib import Path
 
 import jwt
@@ -44,7 +45,17 @@ def mint(
     claims: dict[str, object] = {"sub": subject, "iss": issuer, "iat": issued, "exp": issued + ttl_seconds}
     if admin:
         claims["groups"] = ["admin"]
-    return jwt.encode(claims, private.read_text(), algorithm="RS256")
+    return jwt.encode(claims, _signing_key(private, private.stat().st_mtime_ns), algorithm="RS256")
+
+
+@lru_cache(maxsize=4)
+def _signing_key(private: Path, modified_ns: int) -> rsa.RSAPrivateKey:
+    """The parsed key, once per key file version: parsing a PEM costs more than signing (the backtest mints
+    a token for each of thousands of fans)."""
+    key = serialization.load_pem_private_key(private.read_bytes(), password=None)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ValueError(f"{private} does not hold an RSA key")
+    return key
 
 
 def main() -> None:

@@ -92,8 +92,7 @@ class StreamPump:
         records = self._streams.get_records(ShardIterator=iterator, Limit=self.batch_size)["Records"]
         if not records:
             return None
-        event = {"Records": [lambda_shaped(record, arn) for record in records], "shardId": shard, "eventSourceARN": arn}
-        response = self.invoke(handler, event) or {}
+        response = self.invoke(handler, batch_event(records, arn, shard)) or {}
         sequence = [record["dynamodb"]["SequenceNumber"] for record in records]
         failed = tuple(str(item["itemIdentifier"]) for item in response.get("batchItemFailures", []))
         self._checkpoint(arn, shard, sequence, failed)
@@ -112,6 +111,15 @@ class StreamPump:
             self._after[(arn, shard)] = first
         elif index > 0:
             self._after[(arn, shard)] = sequence[index - 1]
+
+
+def batch_event(records: list[dict[str, Any]], stream_arn: str, shard: str) -> dict[str, Any]:
+    """A batch as a mapping with a tumbling window delivers it: its records, and its shard named."""
+    return {
+        "Records": [lambda_shaped(record, stream_arn) for record in records],
+        "shardId": shard,
+        "eventSourceARN": stream_arn,
+    }
 
 
 def lambda_shaped(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:

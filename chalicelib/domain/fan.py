@@ -73,6 +73,7 @@ class Fan:
     former_accounts: tuple[tuple[str, str], ...] = ()
     activity: activities.Activity = field(default_factory=activities.Activity)
     at_risk: bool = False
+    lifecycle_assessed_at: datetime | None = None
     expiry_notices: frozenset[str] = frozenset()
     earned_today: DayEarnings | None = None
     version: int = 0

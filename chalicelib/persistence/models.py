@@ -87,6 +87,7 @@ class FanModel(Model):
     activity = UnicodeAttribute(null=True)  # `codec.activity_text`: one compact string, cheap to (de)serialise
     at_risk = BooleanAttribute(null=True)
     earned_today = UnicodeAttribute(null=True)  # `<community day>|<points>` (codec.earnings_text)
+    lifecycle_assessed_at = UTCDateTimeAttribute(null=True)  # the update-lifecycle run that set the stage
     expiry_notices = UnicodeSetAttribute(null=True)
     pending = ListAttribute(of=PendingAwardAttribute, null=True)
 

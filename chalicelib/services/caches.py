@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from chalicelib.services import catalogue, fan_cache, identity_cache, rankings
+from chalicelib.services import catalogue, counter_history, fan_cache, identity_cache, rankings
 
 
 def clear_all() -> None:
-    """Forget what this process remembers (fans, rewards, links, authors, cut-offs); storage is untouched."""
+    """Forget what this process remembers (fans, rewards, links, authors, cut-offs, counter history); storage is
+    untouched."""
     fan_cache.clear()
     rankings.clear()
     catalogue.clear()
     identity_cache.clear()
+    counter_history.clear()

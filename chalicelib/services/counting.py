@@ -133,7 +133,8 @@ def _fan(record: Record) -> tuple[Counter[counting.Key], Found]:
     change = stream_images.fan_change(record)
     old = change.old.base.lifecycle_stage if change.old else None
     new = change.new.base.lifecycle_stage if change.new else None
-    stages = counting.stage_counts(old, new, change.at, get_settings().community_time_zone)
+    assessed = change.new.base.lifecycle_assessed_at if change.new else None  # None: written before it was kept
+    stages = counting.stage_counts(old, new, assessed or change.at, get_settings().community_time_zone)
     counts, found = user_signals.derive(change.old, change.new)
     counts.update(stages)
     return counts, found

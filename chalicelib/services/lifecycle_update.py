@@ -35,7 +35,7 @@ def decide(fan: fans.Fan, at: datetime, context: Context | None = None) -> fan_u
     counts = {f"stage_{found.stage}": 1, "changed": 1}
     if found.stage != fan.lifecycle_stage:
         counts[f"to_{found.stage}"] = 1
-    after = replace(fan, lifecycle_stage=found.stage, at_risk=found.at_risk)
+    after = replace(fan, lifecycle_stage=found.stage, at_risk=found.at_risk, lifecycle_assessed_at=at)
     return fan_update.Decision(counts, fans.touch(fan, after, at))
 
 

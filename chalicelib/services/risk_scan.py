@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from chalicelib.domain import days
 from chalicelib.domain.alerts.model import Observation
 from chalicelib.domain.kpis import counting
+from chalicelib.domain.rewards import Reward
 from chalicelib.domain.risk import (
     checkin_rings,
     churn_spike,
@@ -32,13 +33,14 @@ from chalicelib.domain.risk import (
 from chalicelib.domain.risk.catalog import RiskRules
 from chalicelib.domain.risk.fan_signals import Newcomer
 from chalicelib.persistence import counters, flag_records, reads, user_records
-from chalicelib.services import alerting, user_signals
+from chalicelib.services import alerting, counter_history, user_signals
 from chalicelib.settings import get_settings
 
-KPI_WINDOW = timedelta(minutes=30)  # docs/operations.md#kpi-drop: the recommended feed
+KPI_WINDOW = timedelta(minutes=60)  # docs/operations.md#kpi-drop: twice a 30-minute count, so a halving shows at z 4
 KPIS = {"interactions": signals.INTERACTIONS, "checkins": signals.CHECKINS}
 RECENT = timedelta(hours=25)  # the longest 5-minute history a rule reads (a day and its window)
 WEEK_DAYS = 7
+SETTLED = timedelta(hours=1)  # an hour bucket this long past its end no longer moves (stream lag alarms before)
 
 
 @dataclass(frozen=True)
@@ -49,33 +51,38 @@ class Scanned:
 
 
 class _Hours:
-    """Hour buckets' totals read once per scan, keyed by the hour's start; absent buckets remembered as such."""
+    """Hour buckets' totals read once per scan, keyed by the hour's start; absent buckets remembered as such.
 
-    def __init__(self) -> None:
+    An hour that ended `SETTLED` before now is read once per process (`counter_history`)."""
+
+    def __init__(self, now: datetime) -> None:
+        self._now = now
         self._read: dict[datetime, dict[str, int]] = {}
 
     def totals(self, starts: Iterable[datetime]) -> dict[datetime, dict[str, int]]:
         for start in starts:
             if start not in self._read:
-                self._read[start] = counters.totals(signals.hour_bucket(start))
+                settled = start + signals.HOUR <= self._now - SETTLED
+                self._read[start] = counter_history.totals(signals.hour_bucket(start), settled)
         return {start: self._read[start] for start in starts}
 
 
 def scan(now: datetime) -> Scanned:
     """Judge every wired rule as of `now` and pass what they observed to `alerting.evaluate`."""
     rules = get_settings().risk_rules
-    hours = _Hours()
+    hours = _Hours(now)
     recent = hours.totals(signals.hours_between(now - RECENT, now))
     flags = flag_records.since(now - _flag_lookback(rules), now)
     newcomers = user_records.newcomers(now - user_signals.newcomer_age(rules) - rules.redemption_farming.lookback, now)
+    rewards = reads.rewards()
     observations = [
         *_points_farming(now, rules),
         *_checkin_rings(now, newcomers, rules),
-        *_redemption_farming(now, newcomers, recent, rules),
+        *_redemption_farming(now, newcomers, recent, rewards, rules),
         *_webhook_signatures(now, recent, rules),
         *_flagged_content(now, flags, rules),
         *legal_flags.evaluate(legal_flags.LegalFlagsInput(now, flags), rules.legal_flags),
-        *_stock_out(now, recent, rules),
+        *_stock_out(now, recent, rewards, rules),
         *_kpi_drop(now, hours, rules),
         *_churn_spike(now, rules),
     ]
@@ -96,8 +103,9 @@ def _timed(observation: Observation, rules: RiskRules) -> Observation:
 
 
 def _flag_lookback(rules: RiskRules) -> timedelta:
-    burst = rules.flagged_content_surge.burst
-    return max(burst.window * (burst.history_windows + 1), rules.legal_flags.lookback)
+    surge = rules.flagged_content_surge
+    windows = [rule.window * (rule.history_windows + 1) for rule in (surge.burst, surge.fast)]
+    return max(*windows, rules.legal_flags.lookback)
 
 
 def _points_farming(now: datetime, rules: RiskRules) -> list[Observation]:
@@ -117,7 +125,11 @@ def _checkin_rings(now: datetime, newcomers: list[Newcomer], rules: RiskRules) -
 
 
 def _redemption_farming(
-    now: datetime, newcomers: list[Newcomer], recent: Mapping[datetime, Mapping[str, int]], rules: RiskRules
+    now: datetime,
+    newcomers: list[Newcomer],
+    recent: Mapping[datetime, Mapping[str, int]],
+    rewards: list[Reward],
+    rules: RiskRules,
 ) -> list[Observation]:
     """Newcomers' redemptions against every redemption of the look-back (the redemptions stream's 5-minute
     counts, of which the scan keeps 25 hours: a longer look-back is read as 25 hours) and the stock left."""
@@ -131,7 +143,7 @@ def _redemption_farming(
         for n in newcomers
         for reward_id, at, quantity in n.redemptions
     ]
-    stock = {reward.reward_id: reward.stock_remaining for reward in reads.rewards()}
+    stock = {reward.reward_id: reward.stock_remaining for reward in rewards}
     signal = redemption_farming.RedemptionFarmingInput(now, redemptions, stock, units)
     return redemption_farming.evaluate(signal, rules.redemption_farming)
 
@@ -146,7 +158,7 @@ def _webhook_signatures(
 
 
 def _flagged_content(now: datetime, flags: list[flagged_content.ContentFlag], rules: RiskRules) -> list[Observation]:
-    window = rules.flagged_content_surge.burst.window
+    window = max(rules.flagged_content_surge.burst.window, rules.flagged_content_surge.fast.window)
     buckets: dict[datetime, int] = {}
     for flag in flags:
         at = flag.at.astimezone(UTC)
@@ -157,13 +169,17 @@ def _flagged_content(now: datetime, flags: list[flagged_content.ContentFlag], ru
     return flagged_content.evaluate(signal, rules.flagged_content_surge)
 
 
-def _stock_out(now: datetime, recent: Mapping[datetime, Mapping[str, int]], rules: RiskRules) -> list[Observation]:
+def _stock_out(
+    now: datetime, recent: Mapping[datetime, Mapping[str, int]], rewards: list[Reward], rules: RiskRules
+) -> list[Observation]:
     today = now.astimezone(UTC).date()
-    week = [counters.totals(signals.day_bucket(today - timedelta(days=n))) for n in range(WEEK_DAYS)]
+    week = [counter_history.totals(signals.day_bucket(today - timedelta(days=n)), n >= 2) for n in range(WEEK_DAYS)]
     stocks = []
-    for reward in reads.rewards():
+    for reward in rewards:
         name = f"{signals.REDEEMED}{reward.reward_id}"
-        last_day = sum(n for start, n in signals.series(recent, name).items() if now - timedelta(days=1) <= start)
+        slots = signals.series(recent, name)
+        last_day = sum(n for start, n in slots.items() if now - timedelta(days=1) <= start)
+        last_hour = sum(n for start, n in slots.items() if now - timedelta(hours=1) <= start)
         stocks.append(
             stock_out.RewardStock(
                 reward.reward_id,
@@ -171,13 +187,14 @@ def _stock_out(now: datetime, recent: Mapping[datetime, Mapping[str, int]], rule
                 last_day,
                 max(last_day, sum(day.get(name, 0) for day in week)),
                 reward.available_until,
+                last_hour,
             )
         )
     return stock_out.evaluate(stock_out.StockOutInput(now, stocks), rules.stock_out)
 
 
 def _kpi_drop(now: datetime, hours: _Hours, rules: RiskRules) -> list[Observation]:
-    """Each KPI's last 30 minutes against the same 30 minutes of the same weekday in recent weeks.
+    """Each KPI's last hour against the same hour of the same weekday in recent weeks.
 
     A week none of whose hour buckets holds anything has no data (None): before counting began, or
     an hour with no activity at all, which the volume guard would leave unjudged anyway.
@@ -208,7 +225,7 @@ def _churn_spike(now: datetime, rules: RiskRules) -> list[Observation]:
     history: dict[date, int] = {}
     churned = 0
     for n in range(config.baseline_days + 1):
-        totals = counters.totals(counting.day_bucket(day - timedelta(days=n)))
+        totals = counter_history.totals(counting.day_bucket(day - timedelta(days=n)), n >= 1)  # day - 1 ended a day ago
         if n == 0:
             churned = totals.get(counting.CHURNED, 0)
         elif totals:

@@ -87,3 +87,15 @@ def test_every_incident_kind_has_an_expectation_with_a_known_category() -> None:
         expected = matching.EXPECTED[kind]
         assert expected.category in CATEGORIES
         assert all(RULES[rule].category == expected.category for rule in expected.rules)
+
+
+def test_a_churn_spikes_kpi_drop_is_explained_but_does_not_answer_it() -> None:
+    zone = ZoneInfo("Asia/Shanghai")
+    churn = incident("churn_spike", minutes=360)
+    drop = note(START + timedelta(days=2), rule="kpi_drop", category="operations")
+    other = note(START + timedelta(days=2), rule="stock_out", category="operations")
+    weeks = matching.false_alerts([churn], [drop, other], START.date(), 14, zone)
+    assert [key for week in weeks for key in week.dedup_keys] == [other.dedup_key]
+    assert not matching.outcome(churn, [drop]).alerted
+    before = note(START - timedelta(minutes=5), rule="kpi_drop", category="operations")
+    assert sum(w.count for w in matching.false_alerts([churn], [before], START.date(), 14, zone)) == 1

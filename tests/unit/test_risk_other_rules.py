@@ -76,6 +76,24 @@ def test_flag_surge_levels(count, level):
     assert surge(with_recent(quiet_day(), count)).level == level
 
 
+def test_a_raid_within_5_minutes_fires_before_the_30_minute_count_is_reached():
+    raid = quiet_day() | {NOW - FIVE: 4}
+    seen = surge(raid)
+    assert seen.level == "warning"
+    assert (seen.evidence["window_minutes"], seen.evidence["count"]) == (5, 4)
+    assert seen.evidence["surprise"] == 50.0  # nothing in the day before: any flag is a surprise
+    assert surge(quiet_day() | {NOW - FIVE: 12}).level == "activate"
+
+
+def test_a_raid_near_misses():
+    assert surge(quiet_day() | {NOW - FIVE: 3}).level is None  # under the count guard
+    forty_a_day = {NOW - FIVE * n: (1 if n % 7 == 0 else 0) for n in range(1, 289)}
+    assert surge(forty_a_day | {NOW - FIVE: 4}).level is None  # surprise 4.8 at 0.14 a window
+    assert surge(forty_a_day | {NOW - FIVE: 6}).level == "warning"
+    five_hours = NOW - FIVE * 60  # 59 earlier windows: under the 72 the 5-minute rule needs
+    assert surge({NOW - FIVE: 4}, since=five_hours).level is None
+
+
 # --- legal flags ----------------------------------------------------------------------------------
 
 
@@ -171,9 +189,16 @@ def test_kpi_drop_judges_each_kpi_on_its_own():
 # --- stock running out ----------------------------------------------------------------------------
 
 
-def stock(remaining, day, week, until=None):
-    signal = StockOutInput(NOW, [RewardStock("poster", remaining, day, week, until)])
+def stock(remaining, day, week, until=None, hour=0):
+    signal = StockOutInput(NOW, [RewardStock("poster", remaining, day, week, until, hour)])
     return only(stock_out.evaluate(signal, StockOutConfig()))
+
+
+def test_stock_uses_the_last_hour_in_a_rush():
+    seen = stock(200, 3, 3, hour=3)  # 3 in the hour: 72 a day, 2.8 days left
+    assert (seen.level, seen.evidence["units_per_day"]) == ("warning", 72)
+    assert stock(100, 3, 3, hour=3).level == "activate"  # 1.4 days
+    assert stock(200, 2, 3, hour=2).level is None  # two in the hour: the week's 3 units rule, 467 days
 
 
 def test_stock_quiet_with_plenty_and_fires_as_it_runs_out():

@@ -1,5 +1,6 @@
 """Robust statistics, level ladders and timing: the pieces every risk rule stands on."""
 
+import math
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -141,3 +142,19 @@ def test_observation_identity_and_bounded_evidence():
     assert seen.dedup_key == "user:points_farming:community"
     assert seen.level is None
     assert top(list(range(30))) == {"items": list(range(20)), "count": 30}
+
+
+def poisson_tail_by_hand(count, mean):
+    return 1 - sum(math.exp(-mean) * mean**k / math.factorial(k) for k in range(count))
+
+
+@pytest.mark.parametrize(("count", "mean"), [(1, 1.0), (3, 10.0), (5, 0.4), (20, 10.0), (4, 0.14)])
+def test_poisson_surprise_is_minus_log10_of_the_upper_tail(count, mean):
+    assert stats.poisson_surprise(count, mean) == pytest.approx(-math.log10(poisson_tail_by_hand(count, mean)))
+
+
+def test_poisson_surprise_extremes():
+    assert stats.poisson_surprise(0, 3.0) == 0.0  # nothing seen is no surprise
+    assert stats.poisson_surprise(1, 0.0) == stats.SURPRISE_CAP  # anything after a silent history
+    assert stats.poisson_surprise(40, 0.001) == stats.SURPRISE_CAP  # beyond float precision: capped
+    assert 13 < stats.poisson_surprise(4, 0.001) < 14  # one-in-10^13, where 1 - P(<4) would be 0

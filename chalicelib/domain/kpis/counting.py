@@ -81,12 +81,13 @@ def content_counts(engaged: ContentEngagement, zone_name: str) -> Counter[Key]:
     return counts
 
 
-def stage_counts(before: str | None, after: str | None, changed_at: datetime, zone_name: str) -> Counter[Key]:
+def stage_counts(before: str | None, after: str | None, assessed_at: datetime, zone_name: str) -> Counter[Key]:
     """A move into or out of `churned`. Stages change only in the update-lifecycle run of day D+1 (00:00
-    local), which assesses the fans as at the end of D: the transition is D's."""
+    local), which assesses the fans as at the end of D: the transition is D's. `assessed_at` is that
+    run's instant as the fan item records it, so a late or re-driven record still lands in D."""
     if before is None or after is None or (before == CHURNED) == (after == CHURNED):
         return Counter()
-    day = days.local_day(changed_at, zone_name) - timedelta(days=1)
+    day = days.local_day(assessed_at, zone_name) - timedelta(days=1)
     return Counter({(day_bucket(day), CHURNED if after == CHURNED else "resurrected"): 1})
 
 
@@ -127,4 +128,3 @@ def _content(counts: Mapping[str, int]) -> ContentCounts:
 def is_after(sequence: str, checkpoint: str | None) -> bool:
     """Stream sequence numbers are decimal strings of varying length: compare them as numbers."""
     return checkpoint is None or int(sequence) > int(checkpoint)
-

@@ -1,8 +1,10 @@
 """Flagged-content surge: platforms' moderation flags arriving far faster than over the last day.
 
 A raid, a spam wave or a moderation change upstream shows as many `content.flagged` deliveries
-in a short time. Flags are counted in buckets; the latest `window` is compared with the windows
-of the previous day (`bursts`), so a level needs a robust z and a count of flags.
+in a short time. Flags are counted in buckets; the latest window is compared with the windows
+of the previous day (`bursts`), so a level needs a robust z and a count of flags. Two windows
+are judged and the higher level wins (multi-window alerting): 30 minutes sees a slow wave, 5
+minutes sees a raid in the scan after it starts, when the 30-minute count is still below its floor.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from chalicelib.domain.alerts.evidence import top
-from chalicelib.domain.alerts.model import Category, Observation
+from chalicelib.domain.alerts.model import Category, Observation, rank
 from chalicelib.domain.risk import bursts
 from chalicelib.domain.risk.levels import Ladder, Timing
 from chalicelib.domain.risk.stats import ScaleFloor
@@ -46,6 +48,17 @@ class FlaggedContentInput:
     since: datetime | None = None
 
 
+def _fast() -> bursts.RateRule:
+    """A day of 5-minute windows, judged by how unlikely the count is at the day's mean rate."""
+    return bursts.RateRule(
+        window=timedelta(minutes=5),
+        history_windows=288,
+        min_history_windows=72,
+        surprise=Ladder(warning=6.0, activate=9.0, escalate=12.0),
+        counts=Ladder(warning=4, activate=12, escalate=50),
+    )
+
+
 def _rule() -> bursts.BurstRule:
     return bursts.BurstRule(
         window=timedelta(minutes=30),
@@ -60,28 +73,38 @@ def _rule() -> bursts.BurstRule:
 @dataclass(frozen=True)
 class FlaggedContentConfig:
     burst: bursts.BurstRule = field(default_factory=_rule)
+    fast: bursts.RateRule = field(default_factory=_fast)
     timing: Timing = field(default_factory=lambda: Timing(clear_after=timedelta(minutes=30)))
 
 
 def evaluate(signal: FlaggedContentInput, config: FlaggedContentConfig) -> list[Observation]:
     burst = bursts.judge(signal.buckets, signal.now, signal.since, config.burst)
+    fast = bursts.judge_rate(signal.buckets, signal.now, signal.since, config.fast)
     flags = sorted(signal.recent, key=lambda f: (SEVERITIES.index(f.severity), f.at), reverse=True)
-    evidence = burst.evidence(config.burst) | {"flags": top([_shown(flag) for flag in flags])}
-    minutes = int(config.burst.window / timedelta(minutes=1))
+    shown = {"flags": top([_shown(flag) for flag in flags])}
+    if rank(fast.level) > rank(burst.level):
+        level, count, window = fast.level, fast.count, config.fast.window
+        evidence = fast.evidence(config.fast)
+        usual = f"{evidence['baseline_mean']}"
+    else:
+        level, count, window = burst.level, burst.count, config.burst.window
+        evidence = burst.evidence(config.burst)
+        usual = f"{evidence['baseline_median']}"
+    minutes = int(window / timedelta(minutes=1))
     summary = (
-        f"{int(burst.count)} content flags in {minutes} minutes, against a usual {evidence['baseline_median']}."
-        if burst.level
-        else f"{int(burst.count)} content flags in {minutes} minutes: no surge."
+        f"{int(count)} content flags in {minutes} minutes, against a usual {usual}."
+        if level
+        else f"{int(count)} content flags in {minutes} minutes: no surge."
     )
     return [
         Observation(
             RULE,
             CATEGORY,
             SCOPE,
-            burst.level,
+            level,
             title="Flagged-content surge",
             summary=summary,
-            evidence=evidence,
+            evidence=evidence | shown,
             runbook=RUNBOOK,
         )
     ]

@@ -51,7 +51,7 @@ class KpiDropConfig:
     z_levels: Ladder = field(default_factory=lambda: Ladder(warning=4.0, activate=6.0, escalate=8.0))
     drops: Ladder = field(default_factory=lambda: Ladder(warning=0.3, activate=0.5, escalate=0.8))  # 1 - now/median
     timing: Timing = field(
-        default_factory=lambda: Timing(pending=timedelta(minutes=5), clear_after=timedelta(minutes=30))
+        default_factory=lambda: Timing(clear_after=timedelta(minutes=30))  # the window is the pending period
     )
 
     def __post_init__(self) -> None:

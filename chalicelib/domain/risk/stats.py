@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 
 MAD_TO_SD = 1.4826  # MAD times this estimates the standard deviation of normal data
 _TICK = timedelta(microseconds=1)
+SURPRISE_CAP = 50.0
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,27 @@ class Baseline:
     def z(self, value: float) -> float:
         """How many scales `value` lies above the median (negative below)."""
         return (value - self.median) / self.scale
+
+
+def poisson_surprise(count: int, mean: float) -> float:
+    """-log10 of the chance of `count` or more events when `mean` are expected (a Poisson law), at most 50.
+
+    A mean of 0 (nothing in the history) makes any event a surprise: the count ladder must decide.
+    """
+    if count <= 0:
+        return 0.0
+    if mean <= 0:
+        return SURPRISE_CAP
+    if count <= mean:
+        below = sum(math.exp(k * math.log(mean) - mean - math.lgamma(k + 1)) for k in range(count))
+        return -math.log10(max(1.0 - below, 10**-SURPRISE_CAP))
+    term = math.exp(count * math.log(mean) - mean - math.lgamma(count + 1))  # P(count); later terms shrink
+    tail, k = 0.0, count
+    while term > tail * 1e-12 and term > 0:
+        tail += term
+        k += 1
+        term *= mean / k
+    return SURPRISE_CAP if tail <= 0 else min(SURPRISE_CAP, -math.log10(tail))
 
 
 def median(values: Sequence[float]) -> float:

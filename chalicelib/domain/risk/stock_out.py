@@ -1,7 +1,8 @@
 """Stock running out: a reward whose stock, at its recent redemption rate, lasts only days.
 
-The rate is the last week's mean per day, or the last day's when that is faster and rests on at
-least `min_units_day` units (a reward that suddenly sells reacts within a day). A forecast needs
+The rate is the last week's mean per day, or the last day's, or the last hour's, whichever is
+fastest among those that rest on enough units (`min_units_day`, `min_units_hour`): a reward that
+suddenly sells, a campaign's rush, is seen within minutes, not after a day. A forecast needs
 `min_units` units in the week, so a reward redeemed once or twice is not extrapolated. Stock
 that outlasts the reward's window is fine; a sold-out reward still open with demand is flagged
 at `sold_out_level`.
@@ -24,13 +25,14 @@ RUNBOOK = "operations.md#stock-running-out"
 
 @dataclass(frozen=True)
 class RewardStock:
-    """A reward's stock now and the units redeemed in the last 24 hours and the last 7 days."""
+    """A reward's stock now and the units redeemed in the last hour, 24 hours and 7 days."""
 
     reward_id: str
     stock_remaining: int
     redeemed_last_day: int
     redeemed_last_week: int
     available_until: datetime | None = None
+    redeemed_last_hour: int = 0
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class StockOutConfig:
     activate_days: float = 2.0
     min_units: int = 3
     min_units_day: int = 5
+    min_units_hour: int = 3
     sold_out_level: Level = "activate"
     timing: Timing = field(default_factory=lambda: Timing(clear_after=timedelta(hours=1)))
 
@@ -73,6 +76,7 @@ def _judge(reward: RewardStock, now: datetime, config: StockOutConfig) -> Observ
     evidence: dict[str, Any] = {
         "reward_id": reward.reward_id,
         "stock_remaining": reward.stock_remaining,
+        "redeemed_last_hour": reward.redeemed_last_hour,
         "redeemed_last_day": reward.redeemed_last_day,
         "redeemed_last_week": reward.redeemed_last_week,
         "units_per_day": None if rate is None else round(rate, 2),
@@ -97,4 +101,5 @@ def _rate(reward: RewardStock, config: StockOutConfig) -> float | None:
     if reward.redeemed_last_week < config.min_units:
         return None
     day_rate = reward.redeemed_last_day if reward.redeemed_last_day >= config.min_units_day else 0
-    return max(reward.redeemed_last_week / 7, day_rate)
+    hour_rate = reward.redeemed_last_hour * 24 if reward.redeemed_last_hour >= config.min_units_hour else 0
+    return max(reward.redeemed_last_week / 7, day_rate, hour_rate)

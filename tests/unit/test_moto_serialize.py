@@ -1,0 +1,108 @@
+"""The simulator's plain-JSON answers parse to exactly what moto's serializer gives for the same calls."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from tools import moto_serialize
+
+Call = Callable[[Any, Any], Any]
+DROP = {"ResponseMetadata"}
+B_ITEM = {"id": {"S": "b"}, "flag": {"BOOL": False}, "b": {"B": b"\x00\xff"}}
+
+
+def _calls() -> list[Call]:
+    """Every plain operation (writes that answer the same when repeated), with binary, set, nested, numeric,
+    empty and paged answers and a stream read."""
+    key = {"id": {"S": "a"}}
+    return [
+        lambda db, _: db.get_item(TableName="t", Key=key, ConsistentRead=True),
+        lambda db, _: db.get_item(TableName="t", Key={"id": {"S": "absent"}}),
+        lambda db, _: db.query(
+            TableName="t", KeyConditionExpression="id = :i", ExpressionAttributeValues={":i": key["id"]}
+        ),
+        lambda db, _: db.scan(TableName="t", Limit=2),
+        lambda db, _: db.scan(TableName="t", Segment=0, TotalSegments=2),
+        lambda db, _: db.update_item(
+            TableName="t",
+            Key=key,
+            UpdateExpression="SET n = :n",
+            ExpressionAttributeValues={":n": {"N": "8"}},
+            ReturnValues="ALL_NEW",
+        ),
+        lambda db, _: db.put_item(TableName="t", Item=B_ITEM, ReturnValues="ALL_OLD"),
+        lambda db, _: _put_then_delete(db),
+        lambda db, _: db.batch_get_item(RequestItems={"t": {"Keys": [key, {"id": {"S": "b"}}]}}),
+        lambda db, _: db.batch_write_item(RequestItems={"t": [{"PutRequest": {"Item": {"id": {"S": "d"}}}}]}),
+        lambda db, _: db.transact_get_items(TransactItems=[{"Get": {"TableName": "t", "Key": key}}]),
+        lambda db, _: db.transact_write_items(TransactItems=[{"Put": {"TableName": "t", "Item": {"id": {"S": "e"}}}}]),
+        lambda db, streams: streams.get_records(ShardIterator=_iterator(db, streams)),
+    ]
+
+
+def _put_then_delete(db: Any) -> Any:
+    db.put_item(TableName="t", Item={"id": {"S": "c"}, "b": {"B": b"\x00\xff"}})
+    return db.delete_item(TableName="t", Key={"id": {"S": "c"}}, ReturnValues="ALL_OLD")
+
+
+def _iterator(db: Any, streams: Any) -> str:
+    arn = db.describe_table(TableName="t")["Table"]["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    found = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    return str(found["ShardIterator"])
+
+
+@pytest.fixture
+def clients() -> Iterator[tuple[Any, Any]]:
+    with mock_aws():
+        db = boto3.client("dynamodb", region_name="us-east-1")
+        db.create_table(
+            TableName="t",
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        )
+        nested = {"M": {"l": {"L": [{"N": "1.5"}, {"S": "x"}, {"NULL": True}]}, "ss": {"SS": ["p", "q"]}}}
+        db.put_item(TableName="t", Item={"id": {"S": "a"}, "n": {"N": "7"}, "m": nested, "bs": {"BS": [b"\x01"]}})
+        db.put_item(TableName="t", Item=B_ITEM)
+        yield db, boto3.client("dynamodbstreams", region_name="us-east-1")
+
+
+@pytest.mark.parametrize("index", range(len(_calls())))
+def test_each_answer_parses_as_motos_does(clients: tuple[Any, Any], index: int) -> None:
+    db, streams = clients
+    call = _calls()[index]
+    try:
+        moto_serialize.install()
+        plain = _answer(call, db, streams)
+    finally:
+        moto_serialize.uninstall()
+    assert _answer(call, db, streams) == plain
+
+
+def test_errors_and_other_operations_keep_motos_serializer(clients: tuple[Any, Any]) -> None:
+    db, _ = clients
+    moto_serialize.install()
+    try:
+        with pytest.raises(db.exceptions.ConditionalCheckFailedException):
+            db.put_item(TableName="t", Item={"id": {"S": "a"}}, ConditionExpression="attribute_not_exists(id)")
+        created = db.describe_table(TableName="t")["Table"]["CreationDateTime"]
+    finally:
+        moto_serialize.uninstall()
+    assert created == db.describe_table(TableName="t")["Table"]["CreationDateTime"]
+
+
+def _answer(call: Call, db: Any, streams: Any) -> Any:
+    """The parsed answer without request metadata; stream sequence numbers and times vary between reads."""
+    answer = {k: v for k, v in call(db, streams).items() if k not in DROP}
+    for record in answer.get("Records", []):
+        record.pop("eventID", None)
+        record["dynamodb"].pop("ApproximateCreationDateTime")
+    answer.pop("NextShardIterator", None)
+    return answer
