@@ -17,7 +17,7 @@ from cachetools import LRUCache
 from chalicelib.persistence import counters
 
 _lock = threading.Lock()
-_settled: LRUCache[str, dict[str, int]] = LRUCache(maxsize=8192)  # ~9 weeks of hour buckets and their days
+_settled: LRUCache[str, dict[str, int]] = LRUCache(maxsize=512)  # a scan reads ~50 settled buckets: ten scans of room
 
 
 def totals(bucket: str, settled: bool) -> dict[str, int]:
