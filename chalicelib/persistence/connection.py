@@ -12,7 +12,7 @@ from typing import Any
 
 from pynamodb.connection import Connection
 
-from chalicelib.persistence.models import ALL_MODELS
+from chalicelib.persistence.models import ALL_MODELS, SHARED_TABLE_MODELS
 from chalicelib.settings import get_settings
 
 
@@ -25,7 +25,7 @@ def transaction_connection() -> Connection:
 
 def _clients() -> list[Any]:
     clients = [transaction_connection().client]
-    clients.extend(model._get_connection().connection.client for model in ALL_MODELS)
+    clients.extend(model._get_connection().connection.client for model in (*ALL_MODELS, *SHARED_TABLE_MODELS))
     return clients
 
 

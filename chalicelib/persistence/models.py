@@ -466,10 +466,10 @@ class FarmingSuspectModel(Model):
 
 
 class NewcomerModel(Model):
-    """A recently first-seen fan (`newcomers#<UTC day first seen>` / fan id), in the counters table: its check-in
-    instants and redemptions (string sets, so adding one twice is harmless) and its other actions. Written by the
-    fans stream in its counters' transaction; `ttl` reclaims it once no rule can call the fan new. Not in
-    ALL_MODELS: the table is the counters'.
+    """What a recently first-seen fan did in one UTC hour (`newcomers#<YYYY-MM-DDTHH>` / fan id), in the counters
+    table: its check-in instants and redemptions (string sets, so adding one twice is harmless) and its other
+    actions. Written by the fans stream in its counters' transaction; `ttl` reclaims it once no rule can call the
+    fan new. Not in ALL_MODELS: the table is the counters'.
     """
 
     class Meta(_Meta):
@@ -517,3 +517,6 @@ ALL_MODELS: tuple[type[Model], ...] = (
     CounterModel,
     KpiSnapshotModel,
 )
+
+# Models on another model's table: no table of their own to create, but their own PynamoDB clients.
+SHARED_TABLE_MODELS: tuple[type[Model], ...] = (FlagRecordModel, FarmingSuspectModel, NewcomerModel)

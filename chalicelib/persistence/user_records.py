@@ -1,10 +1,12 @@
-"""The per-fan user rules' records in the counters table: farming suspects per day, newcomers per first-seen day.
+"""The per-fan user rules' records in the counters table: farming suspects per day, newcomers per hour acted.
 
 Both are written only by the fans stream, as updates inside its counters' transaction
 (`counters.add`), so they land exactly once and in the shard's order, which is the fan item's
 order: a stale image never overwrites a newer one, and no extra request is made for them.
-Newcomers' instants are string sets, so even a repeated ADD changes nothing. The scan reads a
-day's suspects with one query and the newcomers of the last days with one query per day.
+Newcomers' instants are string sets, so even a repeated ADD changes nothing. A newcomer's record
+is filed under the UTC hour of the activity that wrote it (`newcomers#<YYYY-MM-DDTHH>`): an hour
+long past no longer changes, so the scan reads each such hour once per process and re-reads only
+the latest ones (`services/newcomer_history`), instead of every newcomer of the week each time.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ def suspect_update(found: FarmingSuspect) -> Update:
 
 def newcomer_update(found: Newcomer, kept: timedelta) -> Update:
     """`kept`: how long after the fan was first seen a rule may still read it."""
-    item = NewcomerModel(_newcomer_bucket(found.first_seen_at.astimezone(UTC).date()), found.fan_id)
+    item = NewcomerModel(newcomer_bucket(newcomer_hour(found)), found.fan_id)
     actions: list[Action] = [
         NewcomerModel.first_seen_at.set(found.first_seen_at),
         NewcomerModel.other_actions.set(found.other_actions),
@@ -60,32 +62,31 @@ def suspects(day: date) -> list[FarmingSuspect]:
     return [FarmingSuspect(day, item.slot, int(item.points), frozenset(item.capped or ())) for item in items]
 
 
-def newcomers(since: datetime, until: datetime) -> list[Newcomer]:
-    """Every fan first seen in [since, until], one query per UTC day."""
-    first, last = since.astimezone(UTC).date(), until.astimezone(UTC).date()
-    found: list[Newcomer] = []
-    for offset in range((last - first).days + 1):
-        bucket = _newcomer_bucket(first + timedelta(days=offset))
-
-        def read(bucket: str = bucket) -> list[NewcomerModel]:
-            return list(NewcomerModel.query(bucket, consistent_read=True))
-
-        found.extend(_newcomer(item) for item in with_retries(read) if since <= item.first_seen_at <= until)
-    return found
+def newcomers_of_hour(start: datetime) -> list[Newcomer]:
+    """The newcomers' records of the UTC hour starting at `start`, one query."""
+    items = with_retries(lambda: list(NewcomerModel.query(newcomer_bucket(start), consistent_read=True)))
+    return [_newcomer(item, start) for item in items]
 
 
-def _newcomer(item: NewcomerModel) -> Newcomer:
+def newcomer_hour(found: Newcomer) -> datetime:
+    """The start of the UTC hour a newcomer's write is filed under: its activity's, else its first-seen one's."""
+    at = (found.acted_at or found.first_seen_at).astimezone(UTC)
+    return at.replace(minute=0, second=0, microsecond=0)
+
+
+def _newcomer(item: NewcomerModel, hour: datetime) -> Newcomer:
     return Newcomer(
         item.slot,
         item.first_seen_at,
         int(item.other_actions),
         frozenset(datetime.fromisoformat(text) for text in item.checkins or ()),
         frozenset(_redemption_from_text(text) for text in item.redemptions or ()),
+        hour,
     )
 
 
-def _newcomer_bucket(day: date) -> str:
-    return f"{NEWCOMERS}{day.isoformat()}"
+def newcomer_bucket(hour: datetime) -> str:
+    return f"{NEWCOMERS}{hour.astimezone(UTC):%Y-%m-%dT%H}"
 
 
 def _day_start(day: date) -> datetime:

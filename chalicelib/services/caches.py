@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.services import catalogue, counter_history, fan_cache, identity_cache, rankings
+from chalicelib.services import catalogue, counter_history, fan_cache, identity_cache, newcomer_history, rankings
 
 
 def clear_all() -> None:
@@ -13,3 +13,4 @@ def clear_all() -> None:
     catalogue.clear()
     identity_cache.clear()
     counter_history.clear()
+    newcomer_history.clear()

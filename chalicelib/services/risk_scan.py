@@ -20,6 +20,7 @@ from chalicelib.domain.rewards import Reward
 from chalicelib.domain.risk import (
     checkin_rings,
     churn_spike,
+    fan_signals,
     flagged_content,
     kpi_drop,
     legal_flags,
@@ -33,7 +34,7 @@ from chalicelib.domain.risk import (
 from chalicelib.domain.risk.catalog import RiskRules
 from chalicelib.domain.risk.fan_signals import Newcomer
 from chalicelib.persistence import counters, flag_records, reads, user_records
-from chalicelib.services import alerting, counter_history, user_signals
+from chalicelib.services import alerting, counter_history, newcomer_history, user_signals
 from chalicelib.settings import get_settings
 
 KPI_WINDOW = timedelta(minutes=60)  # docs/operations.md#kpi-drop: twice a 30-minute count, so a halving shows at z 4
@@ -73,7 +74,7 @@ def scan(now: datetime) -> Scanned:
     hours = _Hours(now)
     recent = hours.totals(signals.hours_between(now - RECENT, now))
     flags = flag_records.since(now - _flag_lookback(rules), now)
-    newcomers = user_records.newcomers(now - user_signals.newcomer_age(rules) - rules.redemption_farming.lookback, now)
+    newcomers = _newcomers(now, rules)
     rewards = reads.rewards()
     observations = [
         *_points_farming(now, rules),
@@ -106,6 +107,18 @@ def _flag_lookback(rules: RiskRules) -> timedelta:
     surge = rules.flagged_content_surge
     windows = [rule.window * (rule.history_windows + 1) for rule in (surge.burst, surge.fast)]
     return max(*windows, rules.legal_flags.lookback)
+
+
+def _newcomers(now: datetime, rules: RiskRules) -> list[Newcomer]:
+    """Every fan first seen within the rules' reach (a newcomer's age and the redemption look-back), with what
+    it did since: one query per hour not yet settled, the settled ones from this process's memory."""
+    since = now - user_signals.newcomer_age(rules) - rules.redemption_farming.lookback
+    records = [
+        record
+        for start in signals.hours_between(since, signals.hour_start(now) + signals.HOUR)
+        for record in newcomer_history.of_hour(start, start + signals.HOUR <= now - SETTLED)
+    ]
+    return [n for n in fan_signals.gathered(records) if since <= n.first_seen_at <= now]
 
 
 def _points_farming(now: datetime, rules: RiskRules) -> list[Observation]:

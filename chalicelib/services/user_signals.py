@@ -65,7 +65,7 @@ def derive(old: StoredFan | None, new: StoredFan | None) -> tuple[Counter[Key], 
 
 
 def updates(found: Iterable[Found]) -> list[user_records.Update]:
-    """One update per item: a suspect's latest state, a newcomer's writes merged in order."""
+    """One update per item: a suspect's latest state, a newcomer's writes of one hour merged in order."""
     rules = get_settings().risk_rules
     kept = newcomer_age(rules) + rules.redemption_farming.lookback + timedelta(days=1)
     merged: dict[tuple[str, ...], Found] = {}
@@ -90,7 +90,7 @@ def item_keys(found: Iterable[Found]) -> set[tuple[str, ...]]:
 
 def _key(item: Found) -> tuple[str, ...]:
     if isinstance(item, fan_signals.Newcomer):
-        return ("newcomer", item.fan_id)
+        return ("newcomer", item.fan_id, user_records.newcomer_hour(item).isoformat())
     return ("suspect", item.day.isoformat(), item.fan_id)
 
 

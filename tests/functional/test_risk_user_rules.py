@@ -160,6 +160,37 @@ def test_a_ring_repeating_on_the_next_day_is_activated(api, clock, streams, ops)
     assert levels == ["warning", "activate"]
 
 
+def test_a_warm_scan_rereads_only_the_newcomer_hours_not_settled_and_sees_later_actions(
+    api, clock, streams, tiktok
+):
+    """Newcomers are filed by the hour they acted: an hour long past is read once per process; a ring account
+    that acts otherwise hours later is no ring account any more, though its check-in hour was remembered."""
+    for n in range(8):
+        check_in(api, f"ring-{n}")
+        clock.now += 2 * SECONDS
+    clock.now += timedelta(hours=3)
+    streams.drain()
+    assert risk_scan.scan(clock.now).levels.get("checkin_rings") == 1
+    queried: list[str] = []
+
+    def counted(model, params, **_):
+        if model.name == "Query" and user_records.NEWCOMERS in str(params["body"]):
+            queried.append(str(params["body"]))
+
+    for n in range(8):
+        tiktok.link(f"ring-{n}", f"tt-{n}")
+        engage(tiktok, clock, f"tt-{n}", "liked", "live-show")
+    streams.drain()
+    clock.now += 5 * MINUTES
+    connection.register_hook("before-call.dynamodb", counted)
+    try:
+        scanned = risk_scan.scan(clock.now)
+    finally:
+        connection.unregister_hook("before-call.dynamodb", counted)
+    assert len(queried) == 2  # this hour and the last; the 8 days before from memory
+    assert "checkin_rings" not in scanned.levels
+
+
 # Redemption farming
 
 

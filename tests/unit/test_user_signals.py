@@ -120,7 +120,7 @@ def test_a_newcomers_check_in_is_recorded_at_its_instant():
     at = NOW + timedelta(minutes=3)
     after = replace(before, last_checkin_date=DAY, activity=replace(before.activity, last_core_at=at), version=2)
     found = fan_signals.newcomer(before, after, RULES)
-    assert found == fan_signals.Newcomer("new", before.created_at, 0, frozenset({at}))
+    assert found == fan_signals.Newcomer("new", before.created_at, 0, frozenset({at}), acted_at=at)
 
 
 def test_a_newcomers_redemption_is_recorded_with_its_units_and_counts_as_another_action():
@@ -139,13 +139,31 @@ def test_an_established_fan_or_a_write_adding_nothing_records_nothing():
     assert fan_signals.newcomer(old, replace(old, last_checkin_date=DAY), RULES) is None
     fan = newcomer()
     assert fan_signals.newcomer(fan, replace(fan, balance=5), RULES) is None
-    assert fan_signals.newcomer(None, fan, RULES) == fan_signals.Newcomer("new", fan.created_at, 0)
+    first_write = fan_signals.Newcomer("new", fan.created_at, 0, acted_at=fan.created_at)
+    assert fan_signals.newcomer(None, fan, RULES) == first_write
 
 
 def test_a_batchs_writes_of_one_newcomer_merge_in_order():
-    first = fan_signals.Newcomer("n", NOW, 0, frozenset({NOW}))
-    later = fan_signals.Newcomer("n", NOW, 2, frozenset(), frozenset({("cd", NOW, 1)}))
-    assert first.then(later) == fan_signals.Newcomer("n", NOW, 2, frozenset({NOW}), frozenset({("cd", NOW, 1)}))
+    then = NOW + timedelta(minutes=1)
+    first = fan_signals.Newcomer("n", NOW, 0, frozenset({NOW}), acted_at=NOW)
+    later = fan_signals.Newcomer("n", NOW, 2, frozenset(), frozenset({("cd", NOW, 1)}), acted_at=then)
+    merged = fan_signals.Newcomer("n", NOW, 2, frozenset({NOW}), frozenset({("cd", NOW, 1)}), acted_at=then)
+    assert first.then(later) == merged
+
+
+def test_a_newcomers_hourly_records_gather_in_any_order_and_keep_its_highest_count():
+    """The fan item forgets old days' engagement counts: a later hour may count fewer, yet the fan did act."""
+    hours = [
+        fan_signals.Newcomer("n", NOW, 3, frozenset({NOW}), acted_at=NOW),
+        fan_signals.Newcomer("n", NOW, 1, frozenset({NOW + timedelta(days=1)}), acted_at=NOW + timedelta(days=1)),
+        fan_signals.Newcomer("other", NOW, 0, acted_at=NOW),
+    ]
+    for records in (hours, hours[::-1]):
+        found = {n.fan_id: n for n in fan_signals.gathered(records)}
+        assert found["n"] == fan_signals.Newcomer(
+            "n", NOW, 3, frozenset({NOW, NOW + timedelta(days=1)}), acted_at=NOW + timedelta(days=1)
+        )
+        assert found["other"] == hours[2]
 
 
 # --- redemption farming from newcomers and the stream's counts ------------------------------------

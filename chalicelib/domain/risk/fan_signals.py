@@ -5,13 +5,13 @@ stream function, from what the fan item already holds: the day's earnings (`Fan.
 move the fan between the peers histogram's bins; a fan over the farming floor or at every pinned
 cap is a **suspect** of that day; a fan first seen recently is a **newcomer**, whose check-in
 instants, other actions and redemptions the ring and redemption rules read. So the scan reads
-the histogram, the day's suspects and the week's newcomers: its cost follows those, not the
-number of fans.
+the histogram, the day's suspects and the newcomers' records of the last hours (older hours once
+per process): its cost follows those, not the number of fans.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
@@ -41,18 +41,37 @@ class FarmingSuspect:
 
 @dataclass(frozen=True)
 class Newcomer:
-    """What a recently first-seen fan did: check-in instants, redemptions (reward, instant, units), and
-    the count of its other actions (earning engagement and redemptions, as of the write)."""
+    """What a recently first-seen fan did: check-in instants, redemptions (reward, instant, units), the count
+    of its other actions (earning engagement and redemptions, as of the write), and the instant of its latest
+    activity, which files the record by hour (`user_records`)."""
 
     fan_id: str
     first_seen_at: datetime
     other_actions: int
     checkins: frozenset[datetime] = frozenset()
     redemptions: frozenset[tuple[str, datetime, int]] = frozenset()
+    acted_at: datetime | None = None
 
     def then(self, later: Newcomer) -> Newcomer:
-        """This fan's record after a later write too: instants gathered, the later count kept."""
-        return replace(later, checkins=self.checkins | later.checkins, redemptions=self.redemptions | later.redemptions)
+        """This fan's record with another write's: instants gathered, the highest count kept (the fan item
+        forgets old days' engagement counts, so a later write may count fewer; having acted stays true)."""
+        latest = max((at for at in (self.acted_at, later.acted_at) if at is not None), default=None)
+        return replace(
+            later,
+            other_actions=max(self.other_actions, later.other_actions),
+            checkins=self.checkins | later.checkins,
+            redemptions=self.redemptions | later.redemptions,
+            acted_at=latest,
+        )
+
+
+def gathered(records: Iterable[Newcomer]) -> list[Newcomer]:
+    """One newcomer per fan from its records of several hours, in any order."""
+    fans: dict[str, Newcomer] = {}
+    for record in records:
+        earlier = fans.get(record.fan_id)
+        fans[record.fan_id] = record if earlier is None else earlier.then(record)
+    return list(fans.values())
 
 
 def suspect(fan: Fan | None, rules: SignalRules) -> FarmingSuspect | None:
@@ -101,7 +120,7 @@ def newcomer(old: Fan | None, new: Fan | None, rules: SignalRules) -> Newcomer |
     repeated = old is not None and old.created_at is not None and _other_actions(old) == others
     if repeated and not checkins and not redeemed:
         return None
-    return Newcomer(new.fan_id, new.created_at, others, checkins, redeemed)
+    return Newcomer(new.fan_id, new.created_at, others, checkins, redeemed, latest)
 
 
 def _other_actions(fan: Fan) -> int:

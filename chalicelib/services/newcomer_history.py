@@ -1,0 +1,40 @@
+"""Newcomers' hourly records, the hours long past remembered per process: a scan re-reads only the latest hours.
+
+The ring and redemption rules look back over a week of newcomers every 5 minutes. Their records
+are filed by the hour the fan acted (`user_records`), so an hour that ended `settled` ago (the
+caller says) no longer changes and is read once per process; a warm scan reads about two hours.
+A record re-driven into an old hour after that is seen by a new container, not this one, as with
+`counter_history`. Cleared with every per-process cache (`caches.clear_all`).
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+
+from cachetools import LRUCache
+
+from chalicelib.domain.risk.fan_signals import Newcomer
+from chalicelib.persistence import user_records
+
+_lock = threading.Lock()
+_settled: LRUCache[datetime, list[Newcomer]] = LRUCache(maxsize=512)  # 3 weeks of hours; the look-back: 8 days
+
+
+def of_hour(start: datetime, settled: bool) -> list[Newcomer]:
+    """The newcomers' records of the hour starting at `start`, from memory when settled and seen."""
+    if settled:
+        with _lock:
+            found = _settled.get(start)
+        if found is not None:
+            return found
+    read = user_records.newcomers_of_hour(start)
+    if settled:
+        with _lock:
+            _settled[start] = read
+    return read
+
+
+def clear() -> None:
+    with _lock:
+        _settled.clear()
