@@ -22,6 +22,7 @@ from chalicelib.domain.errors import Unavailable
 from chalicelib.messaging import notifications
 from chalicelib.observability import count, logger
 from chalicelib.persistence import alerts, outbox, silences
+from chalicelib.services import quiet_alerts
 from chalicelib.settings import get_settings
 
 LEASE = timedelta(seconds=60)
@@ -47,11 +48,13 @@ class _Circumstances:
     now: datetime
     silences: tuple[Silence, ...]
     technical: dict[str, bool]
+    open_keys: frozenset[str]
 
     @classmethod
     def read(cls, now: datetime, open_alerts: list[Alert]) -> _Circumstances:
         technical_keys = {a.dedup_key: True for a in open_alerts if a.category == "technical"}
-        return cls(now, tuple(s for s in silences.everything() if s.active(now)), technical_keys)
+        active = tuple(s for s in silences.everything() if s.active(now))
+        return cls(now, active, technical_keys, frozenset(a.dedup_key for a in open_alerts))
 
     def at(self) -> lifecycle.Circumstances:
         policy = get_settings().alert_policy
@@ -106,11 +109,18 @@ def alarm_changed(event: Mapping[str, Any], now: datetime) -> Evaluated:
 def _apply(
     key: str, known: Alert | None, observation: Observation | None, state: _Circumstances, result: Evaluated
 ) -> Alert | None:
-    """Decide and commit for one dedup key, deciding again from what a stale write found; publish what it decided."""
+    """Decide and commit for one dedup key, deciding again from what a stale write found; publish what it decided.
+
+    A quiet observation of a key with no alert in progress, as this process read it lately, reads nothing.
+    """
+    quiet = observation is not None and observation.level is None
+    if known is None and quiet and key not in state.open_keys and quiet_alerts.known(key, state.now):
+        return None
     latest = known if known is not None else alerts.latest(key)
     for _ in range(get_settings().write_attempts):
         transition = lifecycle.step(latest, observation, state.at())
         if transition.alert is latest or transition.alert is None:
+            _note_quiet(key, latest, state.now)
             return latest
         try:
             sent = alerts.commit(transition.alert, transition.notification, LEASE)
@@ -118,10 +128,20 @@ def _apply(
             latest = stale.current if stale.current is not None else alerts.latest(key)
             continue
         _record(transition, result)
+        _note_quiet(key, transition.alert, state.now)
         if sent is not None and deliver(sent, state.now):
             result.published += 1
         return transition.alert
     raise Unavailable(f"Alert {key} kept changing; the next evaluation decides again.")
+
+
+def _note_quiet(key: str, alert: Alert | None, now: datetime) -> None:
+    """Remembered: no alert, a resolved one, or a pending one whose condition cleared (a quiet observation
+    changes none of them)."""
+    if alert is None or alert.status == "resolved" or (alert.status == "pending" and alert.observed is None):
+        quiet_alerts.remember(key, now)
+    else:
+        quiet_alerts.forget(key)
 
 
 def _record(transition: lifecycle.Transition, result: Evaluated) -> None:

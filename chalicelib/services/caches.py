@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from chalicelib.services import catalogue, counter_history, fan_cache, identity_cache, newcomer_history, rankings
+from chalicelib.services import (
+    catalogue,
+    counter_history,
+    fan_cache,
+    identity_cache,
+    newcomer_history,
+    quiet_alerts,
+    rankings,
+)
 
 
 def clear_all() -> None:
-    """Forget what this process remembers (fans, rewards, links, authors, cut-offs, counter history); storage is
-    untouched."""
+    """Forget what this process remembers (fans, rewards, links, authors, cut-offs, counter and newcomer history,
+    quiet alert keys); storage is untouched."""
     fan_cache.clear()
     rankings.clear()
     catalogue.clear()
     identity_cache.clear()
     counter_history.clear()
     newcomer_history.clear()
+    quiet_alerts.clear()

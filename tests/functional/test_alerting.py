@@ -5,10 +5,12 @@ from datetime import timedelta
 
 import pytest
 
+from chalicelib.domain.alerts import lifecycle
 from chalicelib.domain.alerts.model import Observation
 from chalicelib.messaging import notifications
 from chalicelib.persistence import alerts, outbox
 from chalicelib.services import alerting
+from chalicelib.settings import get_settings
 from tests.alert_support import Subscriber
 
 MIN = timedelta(minutes=1)
@@ -116,6 +118,29 @@ def test_resolution_is_published_once_when_the_condition_clears(ops, clock):
         alerting.sweep(clock.now)
     assert ops.kinds() == ["raised", "resolved"]
     assert alerts.latest("user:points_farming:community").status == "resolved"
+
+
+def test_a_quiet_key_read_lately_is_not_read_again_and_a_pending_alert_written_elsewhere_is_seen_within_30_minutes(
+    ops, clock, monkeypatch
+):
+    reads: list[str] = []
+    latest = alerts.latest
+    monkeypatch.setattr(alerts, "latest", lambda key: reads.append(key) or latest(key))
+    alerting.evaluate([clear()], clock.now)
+    assert reads == ["user:points_farming:community"]
+    # another container's scan overlapping this one finds the condition: a pending alert, in no index
+    at = lifecycle.Circumstances(clock.now, get_settings().alert_policy)
+    elsewhere = lifecycle.step(None, hit(pending=60 * MIN), at)
+    alerts.commit(elsewhere.alert, elsewhere.notification, alerting.LEASE)
+    clock.now += 25 * MIN
+    alerting.evaluate([clear()], clock.now)
+    assert len(reads) == 1 and latest("user:points_farming:community").observed == "activate"
+    clock.now += 5 * MIN
+    alerting.evaluate([clear()], clock.now)
+    assert len(reads) == 2 and latest("user:points_farming:community").observed is None  # the condition cleared
+    clock.now += 5 * MIN
+    alerting.evaluate([hit()], clock.now)  # a hit always reads
+    assert len(reads) == 3 and ops.kinds() == ["raised"]
 
 
 def test_technical_observations_go_first_so_an_outage_holds_its_symptoms_in_the_same_evaluation(ops, clock):
