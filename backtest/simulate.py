@@ -83,7 +83,7 @@ def _deployment(spec: ScenarioSpec) -> Iterator[None]:
     from chalicelib.persistence import tables
     from chalicelib.services import caches
     from chalicelib.settings import get_settings
-    from tools import local_bus, moto_query, moto_scan, moto_serialize, moto_transactions
+    from tools import call_overheads, local_bus, moto_query, moto_scan, moto_serialize, moto_transactions
 
     environ, saved = os.environ, dict(os.environ)
     transact, scan = DynamoDBBackend.transact_write_items, Table.scan
@@ -93,6 +93,7 @@ def _deployment(spec: ScenarioSpec) -> Iterator[None]:
     moto_scan.install()
     moto_serialize.install()
     moto_query.install()
+    call_overheads.install()
     try:
         with mock_aws():
             tables.create_all()
@@ -104,6 +105,7 @@ def _deployment(spec: ScenarioSpec) -> Iterator[None]:
         Table.scan = scan  # type: ignore[method-assign]
         moto_serialize.uninstall()
         moto_query.uninstall()
+        call_overheads.uninstall()
         os.environ = environ  # noqa: B003  (chalice's test client swaps the mapping per request)
         os.environ.clear()
         os.environ.update(saved)
