@@ -40,10 +40,13 @@ class Measures:
     """How the run went, beside the report: wall time, requests sent, stream records and their DynamoDB cost."""
 
     wall_seconds: float = 0.0
+    cpu_seconds: float = 0.0
     actions: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
     stream_records: int = 0
     stream_requests: int = 0
+    scheduled_runs: dict[str, int] = field(default_factory=dict)
+    scheduled_requests: dict[str, int] = field(default_factory=dict)
     dynamodb_requests: int = 0
     risk_scan: bool = False
     churned_after_days: float = 0.0
@@ -57,12 +60,13 @@ class Measures:
 def run(spec: ScenarioSpec, progress: Callable[[str], object] = lambda line: None) -> tuple[Report, Measures]:
     """The report and the run's measures; `progress` is told when each simulated day is done."""
     measures = Measures()
-    started = timer.perf_counter()
+    started, cpu = timer.perf_counter(), timer.process_time()
     with _deployment(spec):
         report = _simulate(
             spec, measures, lambda day: progress(f"{day} done after {timer.perf_counter() - started:.0f} s")
         )
     measures.wall_seconds = round(timer.perf_counter() - started, 1)
+    measures.cpu_seconds = round(timer.process_time() - cpu, 1)
     return report, measures
 
 
@@ -151,8 +155,15 @@ def _simulate(spec: ScenarioSpec, measures: Measures, day_done: Callable[[date],
             measures.stream_requests += tally.total() - before
             return answer
 
+        def scheduled_invoke(name: str, event: dict[str, Any]) -> Any:
+            before = tally.total()
+            answer = invoke(name, event)
+            measures.scheduled_runs[name] = measures.scheduled_runs.get(name, 0) + 1
+            measures.scheduled_requests[name] = measures.scheduled_requests.get(name, 0) + tally.total() - before
+            return answer
+
         pump = SteadyPump(stream_invoke, sources(application.app))
-        schedules = Schedules(application.app, invoke)
+        schedules = Schedules(application.app, scheduled_invoke)
         measures.risk_scan = schedules.scan is not None
         for reward in spec.rewards:
             sender.put_reward(reward.reward_id, reward.cost, reward.stock)

@@ -40,10 +40,15 @@ def lines(report: Report, measures: Measures) -> list[str]:
     per_record = measures.requests_per_stream_record
     out += [
         "",
-        f"wall time {measures.wall_seconds:.1f} s; {measures.actions} actions sent; "
+        f"wall time {measures.wall_seconds:.1f} s (CPU {measures.cpu_seconds:.1f} s); {measures.actions} actions sent; "
         f"{measures.dynamodb_requests} DynamoDB requests",
         f"stream records {measures.stream_records}; DynamoDB requests by stream handlers {measures.stream_requests} "
         f"({'-' if per_record is None else f'{per_record:.3f}'} per record)",
         "responses: " + ", ".join(f"{k}: {n}" for k, n in measures.statuses.items()),
+        "schedules: "
+        + ", ".join(
+            f"{name} {runs} runs, {measures.scheduled_requests.get(name, 0) / runs:.1f} DynamoDB requests a run"
+            for name, runs in sorted(measures.scheduled_runs.items())
+        ),
     ]
     return out

@@ -187,6 +187,25 @@ def test_a_hit_while_clearing_starts_the_clear_period_again():
     assert line.kinds == ["raised", "resolved"]
 
 
+def test_a_holding_observation_keeps_a_raised_alert_and_raises_nothing():
+    line = Timeline()
+    line.at(T0, hit(clear_period=30 * MIN))
+    for minutes in (10, 40, 70):
+        line.at(T0 + minutes * MIN, clear(holds=True))
+        line.at(T0 + minutes * MIN)
+    assert line.alert.status == "open" and line.alert.clear_since is None and line.kinds == ["raised"]
+    line.at(T0 + 80 * MIN, clear())  # recovered: the clear period starts now
+    line.at(T0 + 95 * MIN, clear(holds=True))  # hovering again does not stop a clearing alert
+    line.at(T0 + 110 * MIN, clear())
+    assert line.kinds == ["raised", "resolved"]
+    assert Timeline().at(T0, clear(holds=True)).alert is None
+    pending = Timeline()
+    pending.at(T0, hit(pending=10 * MIN))
+    pending.at(T0 + 5 * MIN, clear(holds=True))
+    pending.at(T0 + 12 * MIN, hit(pending=10 * MIN))
+    assert pending.alert.status == "pending" and pending.kinds == []  # the pending period starts over
+
+
 def test_the_operator_resolves_once():
     line = Timeline()
     line.at(T0, hit())

@@ -177,6 +177,23 @@ def test_kpi_drop_tolerates_a_past_outage_in_the_history():
     assert drop(100, [400, 0, 420, 410, 395]).level == "activate"
 
 
+def test_kpi_drop_holds_between_its_warning_line_and_recovery_and_where_it_cannot_judge():
+    assert (drop(270, WEEKS).level, drop(270, WEEKS).holds) == ("warning", False)
+    hovering = drop(300, WEEKS)  # a 25% drop: under the warning line, not yet back
+    assert (hovering.level, hovering.holds) == (None, True)
+    assert drop(385, WEEKS).holds is False  # 4% off: recovered
+    assert drop(380, WEEKS[:2]).holds is True  # too little history to say either way
+    assert drop(0, [15, 18, 12, 16]).holds is True  # a night's volume: nothing to judge
+
+
+def test_kpi_drop_recovery_share_is_configurable_and_checked():
+    strict = KpiDropConfig(recovery=1.0)  # no hysteresis: under the warning line is recovered
+    [seen] = kpi_drop.evaluate(KpiDropInput(NOW, [KpiWindow("checkins", 300, WEEKS)]), strict)
+    assert (seen.level, seen.holds) == (None, False)
+    with pytest.raises(ValueError, match="recovery"):
+        KpiDropConfig(recovery=1.5)
+
+
 def test_kpi_drop_judges_each_kpi_on_its_own():
     seen = kpi_drop.evaluate(
         KpiDropInput(NOW, [KpiWindow("redemptions", 2, [60, 58, 61]), KpiWindow("checkins", 390, WEEKS)]),

@@ -98,6 +98,8 @@ def _observed(alert: Alert, observation: Observation, seen_at: datetime) -> Aler
     `observed_at` moves only when the observation changes something: it marks the last change, so
     that a delivery older than it is recognised, and a rule repeating itself writes nothing.
     """
+    if observation.level is None and observation.holds and alert.is_open and alert.observed is not None:
+        return alert  # not recovered: the raised alert stays as its last hit left it
     if observation.level is None:
         seen = replace(alert, observed=None, condition_since=None, clear_since=alert.clear_since or seen_at)
     else:

@@ -55,7 +55,9 @@ def parse_alert_id(value: str) -> tuple[str, int] | None:
 
 @dataclass(frozen=True)
 class Observation:
-    """What one rule saw at one evaluation for one scope; `level` None means the condition is clear.
+    """What one rule saw at one evaluation for one scope; `level` None means the condition is clear, unless
+    `holds`: under every level yet not recovered (or not judgeable), which keeps a raised alert as it is and
+    raises nothing (hysteresis: a value hovering at its threshold does not raise and resolve by turns).
 
     Periods left None take the policy's defaults. A hit brings its title, summary, evidence,
     runbook and periods to the alert; a clear observation only clears (the alert keeps its last
@@ -77,6 +79,7 @@ class Observation:
     clear_period: timedelta | None = None
     inhibited_by_technical: bool = False
     observed_at: datetime | None = None
+    holds: bool = False
 
     @property
     def dedup_key(self) -> str:

@@ -6,6 +6,11 @@ A level needs both a robust z below the median of those weeks and a relative dro
 so a drop must be both unusual and large. Guards: at least `min_weeks` weeks with data, and a
 median of at least `min_volume` (a quiet hour's figures are all noise). Missed weeks (None)
 and a past outage are tolerated: the median ignores them.
+
+Hysteresis: a raised drop clears only once recovered, when its z or its drop falls under
+`recovery` times the warning thresholds; in between, and in a window too quiet to judge (a
+night), the observation `holds`. A KPI that stays low after churn, hovering at the warning line
+all evening, is one alert, not a raise and a resolve every hour.
 """
 
 from __future__ import annotations
@@ -50,6 +55,7 @@ class KpiDropConfig:
     floor: ScaleFloor = field(default_factory=lambda: ScaleFloor(absolute=1.0, relative=0.05))
     z_levels: Ladder = field(default_factory=lambda: Ladder(warning=4.0, activate=6.0, escalate=8.0))
     drops: Ladder = field(default_factory=lambda: Ladder(warning=0.3, activate=0.5, escalate=0.8))  # 1 - now/median
+    recovery: float = 0.5  # of the warning thresholds: under it, z or drop, a raised drop has recovered
     timing: Timing = field(
         default_factory=lambda: Timing(clear_after=timedelta(minutes=30))  # the window is the pending period
     )
@@ -57,6 +63,8 @@ class KpiDropConfig:
     def __post_init__(self) -> None:
         if not 1 <= self.min_weeks <= self.weeks:
             raise ValueError("min_weeks is 1 to weeks")
+        if not 0 <= self.recovery <= 1:
+            raise ValueError("recovery is a share of the warning thresholds, 0 to 1")
 
 
 def evaluate(signal: KpiDropInput, config: KpiDropConfig) -> list[Observation]:
@@ -68,10 +76,12 @@ def _judge(window: KpiWindow, config: KpiDropConfig) -> Observation:
     base = baseline(history, config.floor, min_history=config.min_weeks, min_volume=config.min_volume)
     level = None
     drop = z = None
+    holds = True  # too little to judge: neither raised nor recovered
     if base is not None:
         z = -base.z(window.current)
         drop = 1 - window.current / base.median
         level = lowest(config.z_levels.level(z), config.drops.level(drop))
+        holds = z >= config.z_levels.warning * config.recovery and drop >= config.drops.warning * config.recovery
     evidence = {
         "kpi": window.kpi,
         "current": window.current,
@@ -99,4 +109,5 @@ def _judge(window: KpiWindow, config: KpiDropConfig) -> Observation:
         evidence=evidence,
         runbook=RUNBOOK,
         inhibited_by_technical=True,
+        holds=level is None and holds,
     )
