@@ -88,7 +88,7 @@ class Injector:
         kind, size, tag = self.incident.kind, int(self.incident.size), self.incident.incident_id
         if kind in ("checkin_ring", "redemption_farming"):
             return [(f"{kind[:4]}-{tag}-{n:04d}", f"x-{tag}-{n:04d}") for n in range(size)]
-        if kind in ("points_farming", "stock_runout"):
+        if kind == "points_farming":
             present = [f for f in self.traffic.fans if f.joins_day == 0 and f.leaves_at is None]
             chosen = self.rng.sample(present, min(size, len(present)))
             return [(f.fan_id, f.account) for f in chosen]
@@ -179,15 +179,17 @@ class Injector:
         return actions
 
     def _stock_runout(self, low: datetime, high: datetime) -> list[Action]:
-        """A campaign: fans (checked in, so known) credited the reward's cost, then redeeming at an even rate."""
+        """A campaign: fans who acted lately credited the reward's cost at its start, then redeeming at an even
+        rate. Chosen at the start from the days generated before it, so they are known fans, not new accounts."""
         reward = self._reward(scarce=False)
         actions = []
         if low == self.incident.start:
-            for fan, _ in self.accounts:  # a check-in first: a fan who never acted is not known to the app yet
-                actions += [
-                    self._action(low, kind="checkin", fan=fan),
-                    self._action(low, kind="adjust", fan=fan, points=reward.cost),
-                ]
+            seen = self.traffic.last_seen
+            known = sorted(f.fan_id for f in self.traffic.fans if f.fan_id in seen and seen[f.fan_id] < low)
+            self.accounts = [(fan, "") for fan in self.rng.sample(known, min(int(self.incident.size), len(known)))]
+            actions += [self._action(low, kind="adjust", fan=fan, points=reward.cost) for fan, _ in self.accounts]
+        if not self.accounts:
+            return []
         first = self._redeemed_before(low)
         count = self._count_in(low, high)
         for n, at in enumerate(spread(low + timedelta(seconds=30), high, count)):

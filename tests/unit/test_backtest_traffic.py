@@ -112,6 +112,22 @@ def test_points_farming_hits_every_cap() -> None:
     assert all(per_fan[fan, kind] == cap for fan, _ in per_fan for kind, cap in injector.caps.items())
 
 
+def test_a_stock_runout_campaign_credits_fans_already_known_and_makes_no_new_account() -> None:
+    """Dormant fans checking in at one instant looked like a check-in ring of new accounts to the ring rule."""
+    scenario, traffic, injector = injected("stock_runout", 30)
+    first, _ = scenario.period()
+    traffic.day(0, lambda r, a: True)
+    traffic.day(1, lambda r, a: True)
+    start = scenario.incidents[0].start
+    known = {fan for fan, at in traffic.last_seen.items() if at < start}
+    actions = injector.day(first + timedelta(days=1), first + timedelta(days=2))
+    credited = {a.fan for a in actions if a.kind == "adjust"}
+    assert len(credited) == 30 and credited <= known
+    redeemed = [a for a in actions if a.kind == "redeem"]
+    assert {a.kind for a in actions} == {"adjust", "redeem"} and len(redeemed) == 30
+    assert {a.fan for a in redeemed} == credited
+
+
 def test_a_kpi_drop_removes_about_its_fraction_inside_its_window_only() -> None:
     scenario, traffic, injector = injected("kpi_drop", 0.6, minutes=24 * 60)
     rng = random.Random(4)
