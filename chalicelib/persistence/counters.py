@@ -46,9 +46,10 @@ def add(
     read: str | None,
     now: datetime,
     records: Sequence[tuple[str, Model, Sequence[Action]]] = (),
+    expires: Mapping[str, datetime] | None = None,
 ) -> None:
     """Add every (bucket, counter) increment, apply the `records` updates (name, item, actions) and move the
-    checkpoint to `high_water`, all or nothing.
+    checkpoint to `high_water`, all or nothing. A bucket in `expires` gets that `ttl` (others are kept).
 
     Fails with `transaction.Cancelled` if the checkpoint is no longer `read` (another delivery of the
     shard counted first); at most MAX_ITEMS - 1 buckets and records per call.
@@ -62,9 +63,12 @@ def add(
         raise ValueError(f"{len(by_bucket)} buckets and {len(records)} records do not fit one transaction")
     tx = Transaction()
     for bucket, names in sorted(by_bucket.items()):
-        tx.update(bucket, CounterModel(bucket, own), [Path(name).add(amount) for name, amount in sorted(names.items())])
-    for name, item, actions in records:
-        tx.update(name, item, actions)
+        actions: list[Action] = [Path(name).add(amount) for name, amount in sorted(names.items())]
+        if expires and bucket in expires:
+            actions.append(CounterModel.ttl.set(expires[bucket]))
+        tx.update(bucket, CounterModel(bucket, own), actions)
+    for name, item, record_actions in records:
+        tx.update(name, item, record_actions)
     marker = CounterModel(CHECKPOINT, own, sequence=high_water, ttl=now + CHECKPOINT_KEPT)
     unchanged = CounterModel.bucket.does_not_exist() if read is None else CounterModel.sequence == read
     tx.put(CHECKPOINT, marker, condition=unchanged)

@@ -75,7 +75,8 @@ class Counting:
                 for chunk in _chunks(fresh):
                     summed = _summed(counts for _, counts, _ in chunk)
                     records = user_signals.updates(item for _, _, found in chunk for item in found)
-                    counters.add(self._entity, shard, summed, chunk[-1][0], read, clock.now(), records)
+                    expires = user_signals.expiries(bucket for bucket, _ in summed)
+                    counters.add(self._entity, shard, summed, chunk[-1][0], read, clock.now(), records, expires)
                     read = chunk[-1][0]
             except Cancelled:
                 if attempt + 1 == ATTEMPTS:

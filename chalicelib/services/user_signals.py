@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from chalicelib.domain import fan as fans
 from chalicelib.domain.kpis.counting import Key
@@ -20,6 +20,7 @@ from chalicelib.persistence import user_records
 from chalicelib.settings import get_settings
 
 PEERS_PREFIX = "peers#"  # `peers#<community day>` / `bin:<n>`: fans whose day total falls in bin n
+PEERS_KEPT = timedelta(days=3)  # from the day's UTC start: the scan reads only the current community day's
 BIN = "bin:"
 Found = fan_signals.FarmingSuspect | fan_signals.Newcomer
 
@@ -27,6 +28,16 @@ Found = fan_signals.FarmingSuspect | fan_signals.Newcomer
 def peers_bucket(day: str) -> str:
     """The counters bucket of a community day's (`YYYY-MM-DD`) peers histogram."""
     return f"{PEERS_PREFIX}{day}"
+
+
+def expiries(buckets: Iterable[str]) -> dict[str, datetime]:
+    """When each peers histogram bucket among `buckets` may be reclaimed (`ttl`); other buckets are kept."""
+    found: dict[str, datetime] = {}
+    for bucket in buckets:
+        if bucket.startswith(PEERS_PREFIX):
+            day = date.fromisoformat(bucket.removeprefix(PEERS_PREFIX))
+            found[bucket] = datetime(day.year, day.month, day.day, tzinfo=UTC) + PEERS_KEPT
+    return found
 
 
 def histogram(totals: Mapping[str, int]) -> dict[int, int]:

@@ -3,7 +3,7 @@ peers histogram and the suspect and newcomer records, the scan judges them on th
 at the right level; or nothing, on near-misses."""
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import boto3
 import pytest
@@ -11,6 +11,7 @@ import pytest
 from chalicelib.domain import days
 from chalicelib.domain.risk import peers
 from chalicelib.persistence import connection, counters, user_records
+from chalicelib.persistence.models import CounterModel
 from chalicelib.services import risk_scan, user_signals
 from chalicelib.settings import get_settings
 from tests.alert_support import Subscriber
@@ -116,6 +117,9 @@ def test_the_peers_histogram_holds_each_earner_once_in_the_bin_of_its_day_total(
     day = days.local_day(clock.now, get_settings().community_time_zone).isoformat()
     histogram = user_signals.histogram(counters.totals(user_signals.peers_bucket(day)))
     assert histogram == {peers.bin_of(10): 2, peers.bin_of(15): 1}
+    items = list(CounterModel.query(user_signals.peers_bucket(day)))
+    expected = datetime.fromisoformat(f"{day}T00:00:00+00:00") + user_signals.PEERS_KEPT
+    assert items and all(item.ttl == expected for item in items)  # reclaimed days after: the scan reads today's
 
 
 # Check-in rings
