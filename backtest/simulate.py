@@ -11,6 +11,7 @@ Call `run` with the environment configured (`backtest.environment`, or the test 
 
 from __future__ import annotations
 
+import gc
 import os
 import random
 import time as timer
@@ -105,6 +106,7 @@ def _deployment(spec: ScenarioSpec) -> Iterator[None]:
             caches.clear_all()
             yield
     finally:
+        gc.unfreeze()
         DynamoDBBackend.transact_write_items = transact  # type: ignore[method-assign]
         Table.scan = scan  # type: ignore[method-assign]
         moto_serialize.uninstall()
@@ -201,6 +203,7 @@ def _simulate(spec: ScenarioSpec, measures: Measures, day_done: Callable[[date],
                 step_end += STEP
             measures.actions += len(actions)
             distributions[day_start.date()] = figures.segments(driver)
+            gc.freeze()  # the day's survivors (moto's tables, mostly) are not walked by every later collection
             day_done(day_start.date())
         kpis = figures.app_kpis(driver, spec.start, spec.start + timedelta(days=spec.days - 1))
 

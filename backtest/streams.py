@@ -5,7 +5,8 @@ asking for a fresh iterator at every pass would be most of the run's moto calls.
 stream's shards once and reads on from the `NextShardIterator` it was given; after a batch reports
 failures it asks for an iterator at the checkpoint, exactly as the base pump does. Its events name the
 shard as the base pump's do (a tumbling-window mapping's `shardId`): without it the stream counters,
-which checkpoint per shard, count nothing.
+which checkpoint per shard, count nothing. After each drain the records behind every checkpoint are
+let go of (`tools.moto_streams`), as DynamoDB trims a stream after 24 hours.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from tools import moto_streams
 from tools.stream_pump import Delivery, StreamPump, batch_event
 
 
@@ -20,6 +22,14 @@ from tools.stream_pump import Delivery, StreamPump, batch_event
 class SteadyPump(StreamPump):
     _shards: list[tuple[str, str, str]] = field(default_factory=list)  # (handler, stream ARN, shard id)
     _iterators: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def drain(self, max_passes: int = 100) -> list[Delivery]:
+        deliveries = super().drain(max_passes)
+        region = self._streams.meta.region_name
+        for (arn, _), through in self._after.items():
+            table = arn.split(":table/", 1)[1].split("/", 1)[0]
+            moto_streams.release(region, table, through, set(self._iterators.values()))
+        return deliveries
 
     def pump(self) -> list[Delivery]:
         if not self._shards:
