@@ -15,6 +15,7 @@ import copy
 from bisect import bisect_right
 from typing import Any
 
+from moto.dynamodb.comparisons import OpDefault
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import RESULT_SIZE_LIMIT, Table
 
@@ -45,7 +46,8 @@ def fast_scan(
     projection_expression: list[list[str]] | None = None,
     segments: tuple[None, None] | tuple[int, int] = (None, None),
 ) -> tuple[list[Item], int, dict[str, Any] | None]:
-    plain = not (index_name or filters or filter_expression is not None or projection_expression)
+    unfiltered = filter_expression is None or isinstance(filter_expression, OpDefault)  # moto's "no expression"
+    plain = unfiltered and not (index_name or filters or projection_expression)
     segment, total = segments
     if not plain or self.range_key_attr is not None or segment is None or total is None:
         return _scan(

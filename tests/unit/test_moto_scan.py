@@ -37,6 +37,11 @@ def test_every_page_and_cursor_match_motos(monkeypatch: pytest.MonkeyPatch, tota
             client.put_item(TableName="t", Item={"id": {"S": f"fan-{(n * 37) % 203:04d}"}, "n": {"N": str(n)}})
         moto_pages = [_pages(client, s, total, limit) for s in range(total)]
         monkeypatch.setattr(Table, "scan", moto_scan.fast_scan)
+
+        def whole_table(*args: Any, **kwargs: Any) -> Any:
+            raise AssertionError("a plain segmented scan fell back to moto's O(table) pages")
+
+        monkeypatch.setattr(moto_scan, "_scan", whole_table)
         assert [_pages(client, s, total, limit) for s in range(total)] == moto_pages
         client.put_item(TableName="t", Item={"id": {"S": "fan-new"}})  # a new key is seen on the next scan
         seen = [key for s in range(total) for keys, _ in _pages(client, s, total, limit) for key in keys]
