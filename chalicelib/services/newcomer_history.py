@@ -3,6 +3,8 @@
 The ring and redemption rules look back over a week of newcomers every 5 minutes. Their records
 are filed by the hour the fan acted (`user_records`), so an hour that ended `settled` ago (the
 caller says) no longer changes and is read once per process; a warm scan reads about two hours.
+The settled hours' records are also gathered per fan once for as long as the same hours are
+settled (an hour), so a scan merges the two latest hours onto them instead of a week of records.
 A record re-driven into an old hour after that is seen by a new container, not this one, as with
 `counter_history`. Cleared with every per-process cache (`caches.clear_all`).
 """
@@ -10,14 +12,17 @@ A record re-driven into an old hour after that is seen by a new container, not t
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from datetime import datetime
 
 from cachetools import LRUCache
 
+from chalicelib.domain.risk import fan_signals
 from chalicelib.domain.risk.fan_signals import Newcomer
 from chalicelib.persistence import user_records
 
 _lock = threading.Lock()
+_gathered: dict[tuple[datetime, ...], list[Newcomer]] = {}  # the settled hours, and their records gathered
 _settled: LRUCache[datetime, list[Newcomer]] = LRUCache(maxsize=512)  # 3 weeks of hours; the look-back: 8 days
 
 
@@ -35,6 +40,21 @@ def of_hour(start: datetime, settled: bool) -> list[Newcomer]:
     return read
 
 
+def newcomers(hours: Sequence[tuple[datetime, bool]]) -> list[Newcomer]:
+    """Every fan with a record in `hours` (start, settled), its records gathered (`fan_signals.gathered`)."""
+    settled = tuple(start for start, done in hours if done)
+    with _lock:
+        earlier = _gathered.get(settled)
+    if earlier is None:
+        earlier = fan_signals.gathered(record for start in settled for record in of_hour(start, True))
+        with _lock:
+            _gathered.clear()
+            _gathered[settled] = earlier
+    latest = [record for start, done in hours if not done for record in of_hour(start, False)]
+    return fan_signals.gathered(latest, earlier)
+
+
 def clear() -> None:
     with _lock:
         _settled.clear()
+        _gathered.clear()

@@ -20,7 +20,6 @@ from chalicelib.domain.rewards import Reward
 from chalicelib.domain.risk import (
     checkin_rings,
     churn_spike,
-    fan_signals,
     flagged_content,
     kpi_drop,
     legal_flags,
@@ -113,12 +112,9 @@ def _newcomers(now: datetime, rules: RiskRules) -> list[Newcomer]:
     """Every fan first seen within the rules' reach (a newcomer's age and the redemption look-back), with what
     it did since: one query per hour not yet settled, the settled ones from this process's memory."""
     since = now - user_signals.newcomer_age(rules) - rules.redemption_farming.lookback
-    records = [
-        record
-        for start in signals.hours_between(since, signals.hour_start(now) + signals.HOUR)
-        for record in newcomer_history.of_hour(start, start + signals.HOUR <= now - SETTLED)
-    ]
-    return [n for n in fan_signals.gathered(records) if since <= n.first_seen_at <= now]
+    hours = signals.hours_between(since, signals.hour_start(now) + signals.HOUR)
+    found = newcomer_history.newcomers([(start, start + signals.HOUR <= now - SETTLED) for start in hours])
+    return [n for n in found if since <= n.first_seen_at <= now]
 
 
 def _points_farming(now: datetime, rules: RiskRules) -> list[Observation]:

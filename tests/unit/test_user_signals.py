@@ -164,6 +164,8 @@ def test_a_newcomers_hourly_records_gather_in_any_order_and_keep_its_highest_cou
             "n", NOW, 3, frozenset({NOW, NOW + timedelta(days=1)}), acted_at=NOW + timedelta(days=1)
         )
         assert found["other"] == hours[2]
+    onto = {n.fan_id: n for n in fan_signals.gathered(hours[1:], fan_signals.gathered(hours[:1]))}
+    assert onto == {n.fan_id: n for n in fan_signals.gathered(hours)}  # settled hours gathered once, then the rest
 
 
 # --- redemption farming from newcomers and the stream's counts ------------------------------------

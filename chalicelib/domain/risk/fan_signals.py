@@ -65,12 +65,12 @@ class Newcomer:
         )
 
 
-def gathered(records: Iterable[Newcomer]) -> list[Newcomer]:
-    """One newcomer per fan from its records of several hours, in any order."""
-    fans: dict[str, Newcomer] = {}
+def gathered(records: Iterable[Newcomer], earlier: Iterable[Newcomer] = ()) -> list[Newcomer]:
+    """One newcomer per fan from its records of several hours, in any order, onto `earlier` gathered ones."""
+    fans = {newcomer.fan_id: newcomer for newcomer in earlier}
     for record in records:
-        earlier = fans.get(record.fan_id)
-        fans[record.fan_id] = record if earlier is None else earlier.then(record)
+        before = fans.get(record.fan_id)
+        fans[record.fan_id] = record if before is None else before.then(record)
     return list(fans.values())
 
 
