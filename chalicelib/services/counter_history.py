@@ -10,30 +10,16 @@ level. Cleared with every per-process cache (`caches.clear_all`).
 
 from __future__ import annotations
 
-import threading
-
-from cachetools import LRUCache
-
 from chalicelib.persistence import counters
+from chalicelib.services.settled import Settled
 
-_lock = threading.Lock()
-_settled: LRUCache[str, dict[str, int]] = LRUCache(maxsize=512)  # a scan reads ~50 settled buckets: ten scans of room
+_buckets: Settled[str, dict[str, int]] = Settled(maxsize=512)  # a scan reads ~50 settled buckets: ten scans of room
 
 
 def totals(bucket: str, settled: bool) -> dict[str, int]:
     """The bucket's counters summed over its shards (`counters.totals`), from memory when settled and seen."""
-    if settled:
-        with _lock:
-            found = _settled.get(bucket)
-        if found is not None:
-            return found
-    read = counters.totals(bucket)
-    if settled:
-        with _lock:
-            _settled[bucket] = read
-    return read
+    return _buckets.read(bucket, settled, lambda: counters.totals(bucket))
 
 
 def clear() -> None:
-    with _lock:
-        _settled.clear()
+    _buckets.clear()

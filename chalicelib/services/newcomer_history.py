@@ -15,29 +15,19 @@ import threading
 from collections.abc import Sequence
 from datetime import datetime
 
-from cachetools import LRUCache
-
 from chalicelib.domain.risk import fan_signals
 from chalicelib.domain.risk.fan_signals import Newcomer
 from chalicelib.persistence import user_records
+from chalicelib.services.settled import Settled
 
 _lock = threading.Lock()
+_hours: Settled[datetime, list[Newcomer]] = Settled(maxsize=512)  # 3 weeks of hours; the look-back: 8 days
 _gathered: dict[tuple[datetime, ...], list[Newcomer]] = {}  # the settled hours, and their records gathered
-_settled: LRUCache[datetime, list[Newcomer]] = LRUCache(maxsize=512)  # 3 weeks of hours; the look-back: 8 days
 
 
 def of_hour(start: datetime, settled: bool) -> list[Newcomer]:
     """The newcomers' records of the hour starting at `start`, from memory when settled and seen."""
-    if settled:
-        with _lock:
-            found = _settled.get(start)
-        if found is not None:
-            return found
-    read = user_records.newcomers_of_hour(start)
-    if settled:
-        with _lock:
-            _settled[start] = read
-    return read
+    return _hours.read(start, settled, lambda: user_records.newcomers_of_hour(start))
 
 
 def newcomers(hours: Sequence[tuple[datetime, bool]]) -> list[Newcomer]:
@@ -55,6 +45,6 @@ def newcomers(hours: Sequence[tuple[datetime, bool]]) -> list[Newcomer]:
 
 
 def clear() -> None:
+    _hours.clear()
     with _lock:
-        _settled.clear()
         _gathered.clear()
