@@ -182,14 +182,16 @@ def test_kpi_drop_holds_between_its_warning_line_and_recovery_and_where_it_canno
     hovering = drop(300, WEEKS)  # a 25% drop: under the warning line, not yet back
     assert (hovering.level, hovering.holds) == (None, True)
     assert drop(385, WEEKS).holds is False  # 4% off: recovered
+    assert drop(350, [400] * 8).holds is True  # 12.5% off, yet z 2.5 (scale 20): not back within the noise
+    assert drop(370, [400] * 8).holds is False  # 7.5% off and z 1.5: both back
     assert drop(380, WEEKS[:2]).holds is True  # too little history to say either way
     assert drop(0, [15, 18, 12, 16]).holds is True  # a night's volume: nothing to judge
 
 
 def test_kpi_drop_recovery_share_is_configurable_and_checked():
-    strict = KpiDropConfig(recovery=1.0)  # no hysteresis: under the warning line is recovered
-    [seen] = kpi_drop.evaluate(KpiDropInput(NOW, [KpiWindow("checkins", 300, WEEKS)]), strict)
-    assert (seen.level, seen.holds) == (None, False)
+    strict = KpiDropConfig(recovery=0.2)  # recovered only within z 0.8 and a 6% drop
+    [seen] = kpi_drop.evaluate(KpiDropInput(NOW, [KpiWindow("checkins", 370, [400] * 8)]), strict)
+    assert (seen.level, seen.holds) == (None, True)  # recovered by the default's measure (above)
     with pytest.raises(ValueError, match="recovery"):
         KpiDropConfig(recovery=1.5)
 

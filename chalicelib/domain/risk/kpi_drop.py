@@ -7,10 +7,11 @@ so a drop must be both unusual and large. Guards: at least `min_weeks` weeks wit
 median of at least `min_volume` (a quiet hour's figures are all noise). Missed weeks (None)
 and a past outage are tolerated: the median ignores them.
 
-Hysteresis: a raised drop clears only once recovered, when its z or its drop falls under
-`recovery` times the warning thresholds; in between, and in a window too quiet to judge (a
-night), the observation `holds`. A KPI that stays low after churn, hovering at the warning line
-all evening, is one alert, not a raise and a resolve every hour.
+Hysteresis: as a level needs both a z and a drop, a raised drop clears only once both are back
+under `recovery` times their warning thresholds, and stay so for the clear period (the window's
+length); in between, and in a window too quiet to judge (a night), the observation `holds`. A
+KPI that stays low after churn, hovering at the warning line all evening, is one alert, not a
+raise and a resolve every hour.
 """
 
 from __future__ import annotations
@@ -55,9 +56,9 @@ class KpiDropConfig:
     floor: ScaleFloor = field(default_factory=lambda: ScaleFloor(absolute=1.0, relative=0.05))
     z_levels: Ladder = field(default_factory=lambda: Ladder(warning=4.0, activate=6.0, escalate=8.0))
     drops: Ladder = field(default_factory=lambda: Ladder(warning=0.3, activate=0.5, escalate=0.8))  # 1 - now/median
-    recovery: float = 0.5  # of the warning thresholds: under it, z or drop, a raised drop has recovered
+    recovery: float = 0.5  # of the warning thresholds: z and drop both under it, a raised drop has recovered
     timing: Timing = field(
-        default_factory=lambda: Timing(clear_after=timedelta(minutes=30))  # the window is the pending period
+        default_factory=lambda: Timing(clear_after=timedelta(minutes=60))  # the window is the pending period
     )
 
     def __post_init__(self) -> None:
@@ -81,7 +82,7 @@ def _judge(window: KpiWindow, config: KpiDropConfig) -> Observation:
         z = -base.z(window.current)
         drop = 1 - window.current / base.median
         level = lowest(config.z_levels.level(z), config.drops.level(drop))
-        holds = z >= config.z_levels.warning * config.recovery and drop >= config.drops.warning * config.recovery
+        holds = z >= config.z_levels.warning * config.recovery or drop >= config.drops.warning * config.recovery
     evidence = {
         "kpi": window.kpi,
         "current": window.current,
