@@ -43,22 +43,26 @@ class Evaluated:
 
 @dataclass
 class _Circumstances:
-    """Silences and open technical alerts as of the evaluation's start, kept current as it commits."""
+    """Silences and open technical alerts as of the evaluation's start, kept current as it commits.
+
+    Silences are read when the first decision needs them: an evaluation whose every observation is
+    quiet with no alert, or a sweep with nothing open, reads none."""
 
     now: datetime
-    silences: tuple[Silence, ...]
     technical: dict[str, bool]
     open_keys: frozenset[str]
+    _silences: tuple[Silence, ...] | None = None
 
     @classmethod
     def read(cls, now: datetime, open_alerts: list[Alert]) -> _Circumstances:
         technical_keys = {a.dedup_key: True for a in open_alerts if a.category == "technical"}
-        active = tuple(s for s in silences.everything() if s.active(now))
-        return cls(now, active, technical_keys, frozenset(a.dedup_key for a in open_alerts))
+        return cls(now, technical_keys, frozenset(a.dedup_key for a in open_alerts))
 
     def at(self) -> lifecycle.Circumstances:
+        if self._silences is None:
+            self._silences = tuple(s for s in silences.everything() if s.active(self.now))
         policy = get_settings().alert_policy
-        return lifecycle.Circumstances(self.now, policy, self.silences, any(self.technical.values()))
+        return lifecycle.Circumstances(self.now, policy, self._silences, any(self.technical.values()))
 
     def note(self, alert: Alert | None) -> None:
         if alert is not None and alert.category == "technical":
@@ -117,6 +121,9 @@ def _apply(
     if known is None and quiet and key not in state.open_keys and quiet_alerts.known(key, state.now):
         return None
     latest = known if known is not None else alerts.latest(key)
+    if quiet and not _in_progress(latest):
+        quiet_alerts.remember(key, state.now)
+        return latest  # a quiet observation changes none of these: no silences to read, nothing to write
     for _ in range(get_settings().write_attempts):
         transition = lifecycle.step(latest, observation, state.at())
         if transition.alert is latest or transition.alert is None:
@@ -135,13 +142,19 @@ def _apply(
     raise Unavailable(f"Alert {key} kept changing; the next evaluation decides again.")
 
 
+def _in_progress(alert: Alert | None) -> bool:
+    """False for no alert, a resolved one, or a pending one whose condition cleared: a quiet observation
+    changes none of them."""
+    if alert is None or alert.status == "resolved":
+        return False
+    return not (alert.status == "pending" and alert.observed is None)
+
+
 def _note_quiet(key: str, alert: Alert | None, now: datetime) -> None:
-    """Remembered: no alert, a resolved one, or a pending one whose condition cleared (a quiet observation
-    changes none of them)."""
-    if alert is None or alert.status == "resolved" or (alert.status == "pending" and alert.observed is None):
-        quiet_alerts.remember(key, now)
-    else:
+    if _in_progress(alert):
         quiet_alerts.forget(key)
+    else:
+        quiet_alerts.remember(key, now)
 
 
 def _record(transition: lifecycle.Transition, result: Evaluated) -> None:

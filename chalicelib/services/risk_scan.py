@@ -40,7 +40,9 @@ KPI_WINDOW = timedelta(minutes=60)  # docs/operations.md#kpi-drop: twice a 30-mi
 KPIS = {"interactions": signals.INTERACTIONS, "checkins": signals.CHECKINS}
 RECENT = timedelta(hours=25)  # the longest 5-minute history a rule reads (a day and its window)
 WEEK_DAYS = 7
-SETTLED = timedelta(hours=1)  # an hour bucket this long past its end no longer moves (stream lag alarms before)
+DAY = timedelta(days=1)
+SETTLED = timedelta(minutes=15)  # a bucket this long past its end no longer moves: the streams' iterator-age
+# alarms fire once a handler lags 5 minutes for 5 minutes, and a technical alert holds the KPI rules
 
 
 @dataclass(frozen=True)
@@ -182,7 +184,11 @@ def _stock_out(
     now: datetime, recent: Mapping[datetime, Mapping[str, int]], rewards: list[Reward], rules: RiskRules
 ) -> list[Observation]:
     today = now.astimezone(UTC).date()
-    week = [counter_history.totals(signals.day_bucket(today - timedelta(days=n)), n >= 2) for n in range(WEEK_DAYS)]
+    midnight = datetime(today.year, today.month, today.day, tzinfo=UTC)
+    week = [
+        counter_history.totals(signals.day_bucket(today - timedelta(days=n)), midnight - (n - 1) * DAY + SETTLED <= now)
+        for n in range(WEEK_DAYS)
+    ]
     stocks = []
     for reward in rewards:
         name = f"{signals.REDEEMED}{reward.reward_id}"

@@ -8,7 +8,7 @@ import pytest
 from chalicelib.domain.alerts import lifecycle
 from chalicelib.domain.alerts.model import Observation
 from chalicelib.messaging import notifications
-from chalicelib.persistence import alerts, outbox
+from chalicelib.persistence import alerts, outbox, silences
 from chalicelib.services import alerting
 from chalicelib.settings import get_settings
 from tests.alert_support import Subscriber
@@ -141,6 +141,17 @@ def test_a_quiet_key_read_lately_is_not_read_again_and_a_pending_alert_written_e
     clock.now += 5 * MIN
     alerting.evaluate([hit()], clock.now)  # a hit always reads
     assert len(reads) == 3 and ops.kinds() == ["raised"]
+
+
+def test_silences_are_read_only_when_a_decision_needs_them(ops, clock, monkeypatch):
+    reads: list[int] = []
+    everything = silences.everything
+    monkeypatch.setattr(silences, "everything", lambda: reads.append(1) or everything())
+    alerting.evaluate([clear(), clear("other_rule")], clock.now)
+    alerting.sweep(clock.now)  # nothing open
+    assert reads == []
+    alerting.evaluate([hit()], clock.now)
+    assert reads == [1] and ops.kinds() == ["raised"]
 
 
 def test_technical_observations_go_first_so_an_outage_holds_its_symptoms_in_the_same_evaluation(ops, clock):
