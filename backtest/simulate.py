@@ -99,6 +99,8 @@ def _deployment(spec: ScenarioSpec) -> Iterator[None]:
     moto_serialize.install()
     moto_query.install()
     call_overheads.install()
+    collection = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 20)  # a young collection per 50,000 allocations, not 700: moto allocates freely
     try:
         with mock_aws():
             tables.create_all()
@@ -107,6 +109,7 @@ def _deployment(spec: ScenarioSpec) -> Iterator[None]:
             yield
     finally:
         gc.unfreeze()
+        gc.set_threshold(*collection)
         DynamoDBBackend.transact_write_items = transact  # type: ignore[method-assign]
         Table.scan = scan  # type: ignore[method-assign]
         moto_serialize.uninstall()
