@@ -1,12 +1,13 @@
 """Moderation flags as received, kept three days for the risk scan (flag surge, legal flags).
 
 One item per flag under its UTC day, sorted by arrival: the scan reads the days its look-back
-spans with one query each, from the instant it looks back to.
+spans with one query each, from the instant it looks back to; a day over since its arrivals
+stopped is read whole, once per process (`services/risk_scan`).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from chalicelib.domain.risk.flagged_content import SEVERITIES, ContentFlag, Severity
 from chalicelib.persistence import codec
@@ -36,21 +37,17 @@ def record(platform: str, content_id: str, severity: str, reason: str, now: date
     )
 
 
-def since(start: datetime, end: datetime) -> list[ContentFlag]:
-    """Every flag received in [start, end), oldest first."""
-    first, last = start.astimezone(UTC).date(), end.astimezone(UTC).date()
-    found: list[ContentFlag] = []
-    lower = codec.instant(start)
-    for offset in range((last - first).days + 1):
-        day = (first + timedelta(days=offset)).isoformat()
+def of_day(day: date, since: datetime | None = None) -> list[ContentFlag]:
+    """The flags received on a UTC day, oldest first; from `since` on when given (one query)."""
 
-        def read(day: str = day) -> list[FlagRecordModel]:
-            return list(
-                FlagRecordModel.query(_bucket(day), FlagRecordModel.slot >= lower, consistent_read=True)
-            )
+    def read() -> list[FlagRecordModel]:
+        bucket = _bucket(day.isoformat())
+        if since is None:
+            return list(FlagRecordModel.query(bucket, consistent_read=True))
+        lower = codec.instant(since)
+        return list(FlagRecordModel.query(bucket, FlagRecordModel.slot >= lower, consistent_read=True))
 
-        found.extend(_flag(item) for item in with_retries(read) if item.flagged_at < end)
-    return found
+    return [_flag(item) for item in with_retries(read)]
 
 
 def _flag(item: FlagRecordModel) -> ContentFlag:

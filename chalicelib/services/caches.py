@@ -6,6 +6,7 @@ from chalicelib.services import (
     catalogue,
     counter_history,
     fan_cache,
+    flag_history,
     identity_cache,
     newcomer_history,
     quiet_alerts,
@@ -22,4 +23,5 @@ def clear_all() -> None:
     identity_cache.clear()
     counter_history.clear()
     newcomer_history.clear()
+    flag_history.clear()
     quiet_alerts.clear()

@@ -32,8 +32,8 @@ from chalicelib.domain.risk import (
 )
 from chalicelib.domain.risk.catalog import RiskRules
 from chalicelib.domain.risk.fan_signals import Newcomer
-from chalicelib.persistence import counters, flag_records, reads, user_records
-from chalicelib.services import alerting, counter_history, newcomer_history, user_signals
+from chalicelib.persistence import counters, reads, user_records
+from chalicelib.services import alerting, counter_history, flag_history, newcomer_history, user_signals
 from chalicelib.settings import get_settings
 
 KPI_WINDOW = timedelta(minutes=60)  # docs/operations.md#kpi-drop: twice a 30-minute count, so a halving shows at z 4
@@ -74,7 +74,7 @@ def scan(now: datetime) -> Scanned:
     rules = get_settings().risk_rules
     hours = _Hours(now)
     recent = hours.totals(signals.hours_between(now - RECENT, now))
-    flags = flag_records.since(now - _flag_lookback(rules), now)
+    flags = _flags(now - _flag_lookback(rules), now)
     newcomers = _newcomers(now, rules)
     rewards = reads.rewards()
     observations = [
@@ -102,6 +102,17 @@ def _timed(observation: Observation, rules: RiskRules) -> Observation:
     timing = rules.timing(observation.rule)
     repeat = timing.repeat[observation.level] if observation.level else None
     return replace(observation, pending=timing.pending, clear_period=timing.clear_after, repeat_interval=repeat)
+
+
+def _flags(start: datetime, end: datetime) -> list[flagged_content.ContentFlag]:
+    """Every flag received in [start, end), oldest first: a UTC day ended `SETTLED` ago from memory."""
+    found: list[flagged_content.ContentFlag] = []
+    day, last = start.astimezone(UTC).date(), end.astimezone(UTC).date()
+    while day <= last:
+        settled = datetime(day.year, day.month, day.day, tzinfo=UTC) + DAY + SETTLED <= end
+        found += [flag for flag in flag_history.of_day(day, start, settled) if start <= flag.at < end]
+        day += DAY
+    return found
 
 
 def _flag_lookback(rules: RiskRules) -> timedelta:

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from chalicelib.persistence import flag_records
 from chalicelib.services import risk_scan
 from tests.alert_support import Subscriber
 from tests.support import deliver, reward_body, scheduled_event
@@ -43,6 +44,25 @@ def test_a_legal_flag_raises_a_compliance_alert_at_its_severity(api, clock, ops)
     [message] = raised(ops, "legal_flags")
     assert (message["category"], message["level"]) == ("compliance", "escalate")
     assert "vid-1" in str(message["evidence"])
+
+
+def test_a_day_of_flags_over_is_read_once_and_its_flags_still_count(api, clock, ops, monkeypatch):
+    clock.now = clock.now.replace(hour=23, minute=50)
+    flag(api, "vid-1", "DMCA takedown notice", severity="high")
+    reads: list[str] = []
+    of_day = flag_records.of_day
+
+    def counted(day, since=None):
+        reads.append(day.isoformat())
+        return of_day(day, since)
+
+    monkeypatch.setattr(flag_records, "of_day", counted)
+    clock.now += timedelta(minutes=40)  # 00:30 UTC: yesterday's flags are all in
+    for _ in range(3):
+        assert risk_scan.scan(clock.now).levels.get("legal_flags") == 1  # yesterday's flag still seen
+        clock.now += timedelta(minutes=5)
+    yesterday, today = (clock.now - timedelta(days=1)).date().isoformat(), clock.now.date().isoformat()
+    assert reads.count(yesterday) == 1 and reads.count(today) == 3
 
 
 def test_a_flag_for_a_reason_that_only_looks_legal_stays_quiet(api, clock, ops):
