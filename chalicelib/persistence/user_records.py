@@ -63,7 +63,7 @@ def suspects(day: date) -> list[FarmingSuspect]:
 
 
 def newcomers_of_hour(start: datetime) -> list[Newcomer]:
-    """The newcomers' records of the UTC hour starting at `start`, one query."""
+    """The newcomers' records of the UTC hour starting at `start`, one query; each `acted_at` is that hour's start."""
     items = with_retries(lambda: list(NewcomerModel.query(newcomer_bucket(start), consistent_read=True)))
     return [_newcomer(item, start) for item in items]
 

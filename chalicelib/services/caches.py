@@ -15,8 +15,8 @@ from chalicelib.services import (
 
 
 def clear_all() -> None:
-    """Forget what this process remembers (fans, rewards, links, authors, cut-offs, counter and newcomer history,
-    quiet alert keys); storage is untouched."""
+    """Forget what this process remembers (fans, rewards, links, authors, cut-offs, counter, newcomer and flag
+    history, quiet alert keys); storage is untouched."""
     fan_cache.clear()
     rankings.clear()
     catalogue.clear()
