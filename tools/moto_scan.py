@@ -73,11 +73,12 @@ def fast_scan(
         item = self.items.get(DynamoType({"S": value}))
         if not isinstance(item, Item):
             continue  # deleted since the order was built
-        if len(results) == limit or size + item.size() > RESULT_SIZE_LIMIT:
+        item_size = item.size()
+        if len(results) == limit or size + item_size > RESULT_SIZE_LIMIT:
             last = self._get_last_evaluated_key(results[-1], None)
             break
-        results.append(item)  # moto's response reads the attributes into new dicts: no copy needed
-        size += item.size()
+        results.append(item)  # moto's response only reads the attributes: no copy needed
+        size += item_size
     return results, len(results), last
 
 

@@ -1,4 +1,5 @@
-"""The simulator's plain-JSON answers parse to exactly what moto's serializer gives for the same calls."""
+"""The simulator's plain-JSON answers, and its direct parse of attribute values, give exactly what moto's
+serializer and botocore's parser give for the same calls."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from tools import moto_serialize
+from tools import attribute_parse, moto_serialize
 
 Call = Callable[[Any, Any], Any]
 DROP = {"ResponseMetadata"}
@@ -68,22 +69,56 @@ def clients() -> Iterator[tuple[Any, Any]]:
             BillingMode="PAY_PER_REQUEST",
             StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
         )
-        nested = {"M": {"l": {"L": [{"N": "1.5"}, {"S": "x"}, {"NULL": True}]}, "ss": {"SS": ["p", "q"]}}}
+        nested = {
+            "M": {
+                "l": {"L": [{"N": "1.5"}, {"S": "x"}, {"NULL": True}, {"B": b"\x02"}]},
+                "ss": {"SS": ["p", "q"]},
+                "ns": {"NS": ["1", "2.5"]},
+                "bm": {"M": {"B": {"B": b"\x03"}}},
+            }
+        }
         db.put_item(TableName="t", Item={"id": {"S": "a"}, "n": {"N": "7"}, "m": nested, "bs": {"BS": [b"\x01"]}})
         db.put_item(TableName="t", Item=B_ITEM)
         yield db, boto3.client("dynamodbstreams", region_name="us-east-1")
 
 
+SHORTCUTS = {"serialize": (moto_serialize,), "parse": (attribute_parse,), "both": (moto_serialize, attribute_parse)}
+
+
+@pytest.mark.parametrize("shortcuts", SHORTCUTS)
 @pytest.mark.parametrize("index", range(len(_calls())))
-def test_each_answer_parses_as_motos_does(clients: tuple[Any, Any], index: int) -> None:
+def test_each_answer_parses_as_motos_and_botocores_do(clients: tuple[Any, Any], index: int, shortcuts: str) -> None:
     db, streams = clients
     call = _calls()[index]
     try:
-        moto_serialize.install()
+        for shortcut in SHORTCUTS[shortcuts]:
+            shortcut.install()
         plain = _answer(call, db, streams)
     finally:
-        moto_serialize.uninstall()
+        for shortcut in SHORTCUTS[shortcuts]:
+            shortcut.uninstall()
     assert _answer(call, db, streams) == plain
+
+
+def test_attribute_values_are_parsed_without_botocores_walk(
+    clients: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, _ = clients
+    walked: list[str] = []
+
+    def botocore(parser: Any, shape: Any, node: Any) -> Any:
+        walked.append(shape.name)
+        return parse_shape(parser, shape, node)
+
+    parse_shape = attribute_parse._parse_shape
+    monkeypatch.setattr(attribute_parse, "_parse_shape", botocore)
+    attribute_parse.install()
+    try:
+        item = db.get_item(TableName="t", Key={"id": {"S": "a"}})["Item"]
+    finally:
+        attribute_parse.uninstall()
+    assert item["bs"] == {"BS": [b"\x01"]}
+    assert "AttributeValue" not in walked and "GetItemOutput" in walked
 
 
 def test_errors_and_other_operations_keep_motos_serializer(clients: tuple[Any, Any]) -> None:
