@@ -48,6 +48,7 @@ class Measures:
     stream_requests: int = 0
     scheduled_runs: dict[str, int] = field(default_factory=dict)
     scheduled_requests: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)  # CPU seconds by part: requests, streams, each schedule
     dynamodb_requests: int = 0
     risk_scan: bool = False
     churned_after_days: float = 0.0
@@ -68,6 +69,7 @@ def run(spec: ScenarioSpec, progress: Callable[[str], object] = lambda line: Non
         )
     measures.wall_seconds = round(timer.perf_counter() - started, 1)
     measures.cpu_seconds = round(timer.process_time() - cpu, 1)
+    measures.seconds = {part: round(seconds, 1) for part, seconds in measures.seconds.items()}
     return report, measures
 
 
@@ -88,7 +90,15 @@ def _deployment(spec: ScenarioSpec) -> Iterator[None]:
     from chalicelib.persistence import tables
     from chalicelib.services import caches
     from chalicelib.settings import get_settings
-    from tools import call_overheads, local_bus, moto_query, moto_scan, moto_serialize, moto_transactions
+    from tools import (
+        attribute_parse,
+        call_overheads,
+        local_bus,
+        moto_query,
+        moto_scan,
+        moto_serialize,
+        moto_transactions,
+    )
 
     environ, saved = os.environ, dict(os.environ)
     transact, scan = DynamoDBBackend.transact_write_items, Table.scan
@@ -97,6 +107,7 @@ def _deployment(spec: ScenarioSpec) -> Iterator[None]:
     moto_transactions.install()
     moto_scan.install()
     moto_serialize.install()
+    attribute_parse.install()
     moto_query.install()
     call_overheads.install()
     collection = gc.get_threshold()
@@ -113,6 +124,7 @@ def _deployment(spec: ScenarioSpec) -> Iterator[None]:
         DynamoDBBackend.transact_write_items = transact  # type: ignore[method-assign]
         Table.scan = scan  # type: ignore[method-assign]
         moto_serialize.uninstall()
+        attribute_parse.uninstall()
         moto_query.uninstall()
         call_overheads.uninstall()
         os.environ = environ  # noqa: B003  (chalice's test client swaps the mapping per request)
@@ -155,14 +167,16 @@ def _simulate(spec: ScenarioSpec, measures: Measures, day_done: Callable[[date],
 
         def stream_invoke(name: str, event: dict[str, Any]) -> Any:
             before = tally.total()
-            answer = invoke(name, event)
+            with _timed(measures, "streams"):
+                answer = invoke(name, event)
             measures.stream_records += len(event["Records"])
             measures.stream_requests += tally.total() - before
             return answer
 
         def scheduled_invoke(name: str, event: dict[str, Any]) -> Any:
             before = tally.total()
-            answer = invoke(name, event)
+            with _timed(measures, name):
+                answer = invoke(name, event)
             measures.scheduled_runs[name] = measures.scheduled_runs.get(name, 0) + 1
             measures.scheduled_requests[name] = measures.scheduled_requests.get(name, 0) + tally.total() - before
             return answer
@@ -191,7 +205,9 @@ def _simulate(spec: ScenarioSpec, measures: Measures, day_done: Callable[[date],
                 while position < len(actions) and actions[position].at < step_end:
                     action = actions[position]
                     clock.now = max(action.at.astimezone(UTC), clock.now)
-                    if sender.send(action) < 300:
+                    with _timed(measures, "requests"):
+                        status = sender.send(action)
+                    if status < 300:
                         tally_of_day.accepted[action.kind] += 1
                         if action.fan and action.source == BASELINE:
                             tally_of_day.fans.add(action.fan)
@@ -214,6 +230,15 @@ def _simulate(spec: ScenarioSpec, measures: Measures, day_done: Callable[[date],
     measures.dynamodb_requests = tally.total()
     measures.unreadable_notifications = len(inbox.unreadable)
     return _report(spec, inbox, figures.days(tallies, distributions, kpis))
+
+
+@contextmanager
+def _timed(measures: Measures, part: str) -> Iterator[None]:
+    started = timer.process_time()
+    try:
+        yield
+    finally:
+        measures.seconds[part] = measures.seconds.get(part, 0.0) + timer.process_time() - started
 
 
 def _drain_if_written(pump: SteadyPump, tally: Tally, drained: int) -> int:

@@ -50,5 +50,7 @@ def lines(report: Report, measures: Measures) -> list[str]:
             f"{name} {runs} runs, {measures.scheduled_requests.get(name, 0) / runs:.1f} DynamoDB requests a run"
             for name, runs in sorted(measures.scheduled_runs.items())
         ),
+        "CPU seconds by part: "
+        + ", ".join(f"{part} {seconds:.0f}" for part, seconds in sorted(measures.seconds.items())),
     ]
     return out

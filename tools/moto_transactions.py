@@ -57,7 +57,6 @@ def check_then_apply(self: DynamoDBBackend, transact_items: list[dict[str, Any]]
     return None
 
 
-
 def install() -> None:
     """Replace moto's implementation in this process; only valid while its requests are serialised."""
     DynamoDBBackend.transact_write_items = check_then_apply  # type: ignore[method-assign]
