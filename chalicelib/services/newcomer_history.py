@@ -22,7 +22,7 @@ from chalicelib.services.settled import Settled
 
 _lock = threading.Lock()
 _hours: Settled[datetime, list[Newcomer]] = Settled(maxsize=512)  # 3 weeks of hours; the look-back: 8 days
-_gathered: dict[tuple[datetime, ...], list[Newcomer]] = {}  # the settled hours, and their records gathered
+_gathered: dict[tuple[datetime, ...], dict[str, Newcomer]] = {}  # the settled hours, their records gathered
 
 
 def of_hour(start: datetime, settled: bool) -> list[Newcomer]:
@@ -41,7 +41,7 @@ def newcomers(hours: Sequence[tuple[datetime, bool]]) -> list[Newcomer]:
             _gathered.clear()
             _gathered[settled] = earlier
     latest = [record for start, done in hours if not done for record in of_hour(start, False)]
-    return fan_signals.gathered(latest, earlier)
+    return list(fan_signals.gathered(latest, earlier).values())
 
 
 def clear() -> None:

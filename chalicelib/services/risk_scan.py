@@ -140,10 +140,7 @@ def _points_farming(now: datetime, rules: RiskRules) -> list[Observation]:
 
 
 def _checkin_rings(now: datetime, newcomers: list[Newcomer], rules: RiskRules) -> list[Observation]:
-    accounts = [
-        checkin_rings.NewAccount(n.fan_id, n.first_seen_at, sorted(n.checkins), n.other_actions) for n in newcomers
-    ]
-    return checkin_rings.evaluate(checkin_rings.CheckinRingInput(now, accounts), rules.checkin_rings)
+    return checkin_rings.evaluate(checkin_rings.CheckinRingInput(now, newcomers), rules.checkin_rings)
 
 
 def _redemption_farming(

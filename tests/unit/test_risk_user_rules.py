@@ -7,8 +7,9 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from chalicelib.domain.risk import checkin_rings, churn_spike, points_farming, redemption_farming
-from chalicelib.domain.risk.checkin_rings import CheckinRingConfig, CheckinRingInput, NewAccount
+from chalicelib.domain.risk.checkin_rings import CheckinRingConfig, CheckinRingInput
 from chalicelib.domain.risk.churn_spike import ChurnInput, ChurnSpikeConfig
+from chalicelib.domain.risk.fan_signals import Newcomer
 from chalicelib.domain.risk.points_farming import FanEarnings, PointsFarmingConfig, PointsFarmingInput
 from chalicelib.domain.risk.redemption_farming import (
     RedemptionFarmingConfig,
@@ -110,7 +111,7 @@ def test_farming_takes_the_higher_of_the_two_levels():
 
 
 def account(fan_id, first_seen, *checkins, other=0):
-    return NewAccount(fan_id, first_seen, list(checkins), other)
+    return Newcomer(fan_id, first_seen, other, frozenset(checkins))
 
 
 def ring(n, at, *, prefix="r", days=1, spread=timedelta(seconds=3), other=0, age=timedelta(hours=1)):

@@ -159,13 +159,15 @@ def test_a_newcomers_hourly_records_gather_in_any_order_and_keep_its_highest_cou
         fan_signals.Newcomer("other", NOW, 0, acted_at=NOW),
     ]
     for records in (hours, hours[::-1]):
-        found = {n.fan_id: n for n in fan_signals.gathered(records)}
+        found = fan_signals.gathered(records)
         assert found["n"] == fan_signals.Newcomer(
             "n", NOW, 3, frozenset({NOW, NOW + timedelta(days=1)}), acted_at=NOW + timedelta(days=1)
         )
         assert found["other"] == hours[2]
-    onto = {n.fan_id: n for n in fan_signals.gathered(hours[1:], fan_signals.gathered(hours[:1]))}
-    assert onto == {n.fan_id: n for n in fan_signals.gathered(hours)}  # settled hours gathered once, then the rest
+    settled = fan_signals.gathered(hours[:1])
+    kept = dict(settled)
+    assert fan_signals.gathered(hours[1:], settled) == fan_signals.gathered(hours)
+    assert settled == kept  # reused by the next scan: merging onto it changes nothing
 
 
 # --- redemption farming from newcomers and the stream's counts ------------------------------------

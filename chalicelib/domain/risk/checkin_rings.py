@@ -10,10 +10,10 @@ An account found in bursts on several days is a ring repeating itself, which rai
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from chalicelib.domain.alerts.evidence import top
 from chalicelib.domain.alerts.model import Category, Observation
@@ -26,15 +26,22 @@ SCOPE = "community"
 BURSTS_SHOWN = 5
 
 
-@dataclass(frozen=True)
-class NewAccount:
+class NewAccount(Protocol):
     """A recently first-seen fan, its check-ins in the look-back, and how many other actions it took
-    there (other core actions and completed views)."""
+    there (other core actions and completed views). The newcomers' records (`fan_signals.Newcomer`)
+    are read as they are: a scan judges thousands of them every 5 minutes."""
 
-    fan_id: str
-    first_seen_at: datetime
-    checkins: Sequence[datetime]
-    other_actions: int = 0
+    @property
+    def fan_id(self) -> str: ...
+
+    @property
+    def first_seen_at(self) -> datetime: ...
+
+    @property
+    def checkins(self) -> Collection[datetime]: ...
+
+    @property
+    def other_actions(self) -> int: ...
 
 
 @dataclass(frozen=True)

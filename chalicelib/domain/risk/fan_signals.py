@@ -12,7 +12,7 @@ per process): its cost follows those, not the number of fans.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from chalicelib.domain.engagement import counts_key
@@ -56,22 +56,24 @@ class Newcomer:
         """This fan's record with another write's: instants gathered, the highest count kept (the fan item
         forgets old days' engagement counts, so a later write may count fewer; having acted stays true)."""
         latest = max((at for at in (self.acted_at, later.acted_at) if at is not None), default=None)
-        return replace(
-            later,
-            other_actions=max(self.other_actions, later.other_actions),
-            checkins=self.checkins | later.checkins,
-            redemptions=self.redemptions | later.redemptions,
-            acted_at=latest,
+        return Newcomer(
+            later.fan_id,
+            later.first_seen_at,
+            max(self.other_actions, later.other_actions),
+            self.checkins | later.checkins,
+            self.redemptions | later.redemptions,
+            latest,
         )
 
 
-def gathered(records: Iterable[Newcomer], earlier: Iterable[Newcomer] = ()) -> list[Newcomer]:
-    """One newcomer per fan from its records of several hours, in any order, onto `earlier` gathered ones."""
-    fans = {newcomer.fan_id: newcomer for newcomer in earlier}
+def gathered(records: Iterable[Newcomer], earlier: Mapping[str, Newcomer] | None = None) -> dict[str, Newcomer]:
+    """One newcomer per fan (by fan id) from its records of several hours, in any order, onto `earlier` gathered
+    ones (copied, not changed: a scan merges its latest hours onto the settled ones every 5 minutes)."""
+    fans = dict(earlier or {})
     for record in records:
         before = fans.get(record.fan_id)
         fans[record.fan_id] = record if before is None else before.then(record)
-    return list(fans.values())
+    return fans
 
 
 def suspect(fan: Fan | None, rules: SignalRules) -> FarmingSuspect | None:

@@ -158,10 +158,10 @@ def weekly_windows(
     A week whose window starts before `since` has no data (None), unlike a window that counted 0.
     """
     totals = [0.0] * (weeks + 1)
+    bounds = [(end - timedelta(weeks=n) - window, end - timedelta(weeks=n)) for n in range(weeks + 1)]
     for start, count in buckets.items():
-        for n in range(weeks + 1):
-            shifted_end = end - timedelta(weeks=n)
-            if shifted_end - window <= start < shifted_end:
+        for n, (low, high) in enumerate(bounds):
+            if low <= start < high:
                 totals[n] += count
     history: list[float | None] = [
         None if since is not None and end - timedelta(weeks=n) - window < since else totals[n]
