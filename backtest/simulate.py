@@ -94,6 +94,7 @@ def _deployment(spec: ScenarioSpec) -> Iterator[None]:
         attribute_parse,
         call_overheads,
         local_bus,
+        moto_expressions,
         moto_query,
         moto_scan,
         moto_serialize,
@@ -108,6 +109,7 @@ def _deployment(spec: ScenarioSpec) -> Iterator[None]:
     moto_scan.install()
     moto_serialize.install()
     attribute_parse.install()
+    moto_expressions.install()
     moto_query.install()
     call_overheads.install()
     collection = gc.get_threshold()
@@ -125,6 +127,7 @@ def _deployment(spec: ScenarioSpec) -> Iterator[None]:
         Table.scan = scan  # type: ignore[method-assign]
         moto_serialize.uninstall()
         attribute_parse.uninstall()
+        moto_expressions.uninstall()
         moto_query.uninstall()
         call_overheads.uninstall()
         os.environ = environ  # noqa: B003  (chalice's test client swaps the mapping per request)
