@@ -6,7 +6,8 @@ stream's shards once and reads on from the `NextShardIterator` it was given; aft
 failures it asks for an iterator at the checkpoint, exactly as the base pump does. Its events name the
 shard as the base pump's do (a tumbling-window mapping's `shardId`): without it the stream counters,
 which checkpoint per shard, count nothing. After each drain the records behind every checkpoint are
-let go of (`tools.moto_streams`), as DynamoDB trims a stream after 24 hours.
+let go of (`tools.moto_streams`), as DynamoDB trims a stream after 24 hours, and a shard with nothing
+after its checkpoint is not read at all: half the reads of a run found nothing.
 """
 
 from __future__ import annotations
@@ -27,8 +28,7 @@ class SteadyPump(StreamPump):
         deliveries = super().drain(max_passes)
         region = self._streams.meta.region_name
         for (arn, _), through in self._after.items():
-            table = arn.split(":table/", 1)[1].split("/", 1)[0]
-            moto_streams.release(region, table, through, set(self._iterators.values()))
+            moto_streams.release(region, _table(arn), through, set(self._iterators.values()))
         return deliveries
 
     def pump(self) -> list[Delivery]:
@@ -46,6 +46,8 @@ class SteadyPump(StreamPump):
         return deliveries
 
     def _deliver(self, handler: str, arn: str, shard: str) -> Delivery | None:
+        if not moto_streams.unread(self._streams.meta.region_name, _table(arn), self._after.get((arn, shard))):
+            return None  # nothing after the checkpoint: no read, as a mapping's poll finding nothing changes nothing
         iterator = self._iterators.pop((arn, shard), None) or self._iterator_at_checkpoint(arn, shard)
         answer = self._streams.get_records(ShardIterator=iterator, Limit=self.batch_size)
         records: list[dict[str, Any]] = answer["Records"]
@@ -68,3 +70,7 @@ class SteadyPump(StreamPump):
             else {"ShardIteratorType": "TRIM_HORIZON"}
         )
         return str(self._streams.get_shard_iterator(StreamArn=arn, ShardId=shard, **start)["ShardIterator"])
+
+
+def _table(stream_arn: str) -> str:
+    return stream_arn.split(":table/", 1)[1].split("/", 1)[0]

@@ -64,3 +64,19 @@ def test_only_the_iterators_still_to_be_used_are_kept(stream):
     assert [r["dynamodb"]["Keys"]["k"]["S"] for r in following] == ["k2", "k3"]
     with pytest.raises(KeyError):  # forgotten
         streams.get_records(ShardIterator=first["ShardIterator"])
+
+
+def test_unread_says_whether_a_read_after_a_position_finds_a_record(stream):
+    streams, arn, shard = stream
+    first = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    records = streams.get_records(ShardIterator=first["ShardIterator"])["Records"]
+    sequences = [r["dynamodb"]["SequenceNumber"] for r in records]
+    assert moto_streams.unread(REGION, "t", None)
+    assert [moto_streams.unread(REGION, "t", s) for s in sequences] == [
+        bool(after(streams, arn, shard, s)) for s in sequences
+    ]
+    assert not moto_streams.unread(REGION, "t", sequences[-1])
+    moto_streams.release(REGION, "t", sequences[-1], set())
+    assert not moto_streams.unread(REGION, "t", sequences[-1])  # let go of, still counted as read
+    boto3.client("dynamodb", region_name=REGION).put_item(TableName="t", Item={"k": {"S": "new"}})
+    assert moto_streams.unread(REGION, "t", sequences[-1]) and after(streams, arn, shard, sequences[-1]) == ["new"]
