@@ -217,25 +217,38 @@ def _stock_out(
 
 
 def _kpi_drop(now: datetime, hours: _Hours, rules: RiskRules) -> list[Observation]:
-    """Each KPI's last hour against the same hour of the same weekday in recent weeks.
+    """Each KPI's last hour against the same hour of the same weekday in recent weeks; for one that drops,
+    the same hour of the days before too, each against its own weekday (a lasting level is held)."""
+    config = rules.kpi_drop
+    windows = []
+    for kpi, signal in KPIS.items():
+        window = _kpi_window(kpi, signal, now, hours, config.weeks)
+        if kpi_drop.dropped(window, config):
+            days = [
+                _kpi_window(kpi, signal, now - timedelta(days=n), hours, config.weeks)
+                for n in range(1, config.recent_days + 1)
+            ]
+            window = replace(window, previous_days=days)
+        windows.append(window)
+    return kpi_drop.evaluate(kpi_drop.KpiDropInput(now, windows), config)
+
+
+def _kpi_window(kpi: str, signal: str, end: datetime, hours: _Hours, weeks: int) -> kpi_drop.KpiWindow:
+    """The KPI's window ending at `end` and the same window 1..`weeks` weeks earlier.
 
     A week none of whose hour buckets holds anything has no data (None): before counting began, or
     an hour with no activity at all, which the volume guard would leave unjudged anyway.
     """
-    weeks = rules.kpi_drop.weeks
-    windows = []
-    for kpi, signal in KPIS.items():
-        merged: dict[datetime, int] = {}
-        present: list[bool] = []
-        for n in range(weeks + 1):
-            end = now - timedelta(weeks=n)
-            found = hours.totals(signals.hours_between(end - KPI_WINDOW, end))
-            present.append(any(found.values()))
-            merged |= signals.series(found, signal)
-        current, history = stats.weekly_windows(merged, now, KPI_WINDOW, weeks)
-        previous = [value if present[n] else None for n, value in enumerate(history, start=1)]
-        windows.append(kpi_drop.KpiWindow(kpi, current, previous))
-    return kpi_drop.evaluate(kpi_drop.KpiDropInput(now, windows), rules.kpi_drop)
+    merged: dict[datetime, int] = {}
+    present: list[bool] = []
+    for n in range(weeks + 1):
+        shifted = end - timedelta(weeks=n)
+        found = hours.totals(signals.hours_between(shifted - KPI_WINDOW, shifted))
+        present.append(any(found.values()))
+        merged |= signals.series(found, signal)
+    current, history = stats.weekly_windows(merged, end, KPI_WINDOW, weeks)
+    previous = [value if present[n] else None for n, value in enumerate(history, start=1)]
+    return kpi_drop.KpiWindow(kpi, current, previous)
 
 
 def _churn_spike(now: datetime, rules: RiskRules) -> list[Observation]:

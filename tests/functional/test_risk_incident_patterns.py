@@ -18,6 +18,7 @@ from tests.support import deliver, reward_body, run_job
 
 MINUTE = timedelta(minutes=1)
 WEEK = timedelta(weeks=1)
+DAY = timedelta(days=1)
 
 
 @pytest.fixture
@@ -92,6 +93,22 @@ def test_a_kpi_drop_against_the_same_hour_of_earlier_weeks(api, clock, ops, stre
     found = raised(ops, "kpi_drop")
     expected = [("operations", "kpi#checkins", "warning"), ("operations", "kpi#interactions", "warning")]
     assert found == (expected if alerted else [])
+
+
+@pytest.mark.parametrize(("before", "alerted"), [((20, 20), False), ((20, 60), True)])
+def test_a_drop_the_same_hour_showed_on_the_days_before_is_held_not_raised(api, clock, ops, streams, before, alerted):
+    """After churn every evening sits under the earlier weeks: the third such evening raises nothing new."""
+    scan_at = clock.now
+    hours = []
+    for days, that_day in enumerate((20, *before)):
+        end = scan_at - days * DAY - 50 * MINUTE
+        hours += [(end - n * WEEK, 60, f"d{days}w{n}") for n in (1, 2, 3)] + [(end, that_day, f"d{days}")]
+    for start, fans, tag in sorted(hours):
+        drive_hour(api, clock, streams, start, fans, tag)
+    clock.now = scan_at
+    risk_scan.scan(scan_at)
+    expected = [("operations", "kpi#checkins", "warning"), ("operations", "kpi#interactions", "warning")]
+    assert raised(ops, "kpi_drop") == (expected if alerted else [])
 
 
 def churn_history(day: date, days: int, at: datetime) -> None:

@@ -196,6 +196,46 @@ def test_kpi_drop_recovery_share_is_configurable_and_checked():
         KpiDropConfig(recovery=1.5)
 
 
+def lasting(current, *days, config=None):
+    """A window with the same window on the days before (each: its current, the usual WEEKS)."""
+    window = KpiWindow("interactions", current, WEEKS, [KpiWindow("interactions", day, WEEKS) for day in days])
+    return only(kpi_drop.evaluate(KpiDropInput(NOW, [window]), config or KpiDropConfig()))
+
+
+def test_a_drop_seen_on_two_of_the_three_days_before_is_a_lasting_level_held_not_raised():
+    seen = lasting(200, 210, 400, 190)
+    assert (seen.level, seen.holds) == (None, True)  # an open alert stays open; nothing new is raised
+    assert seen.evidence["days_as_low_before"] == 2 and "lasting level" in seen.summary
+    assert lasting(200, 210, 190, 180).level is None
+    assert lasting(200, 330, 400, 340).level is None  # under the warning line those days, yet not back
+
+
+@pytest.mark.parametrize(
+    "days",
+    [(), (400, 395, 410), (210, 400, 405), (210, 400, 405, 190), (375, 380, 210)],  # 375: 7% off, back
+)
+def test_a_drop_is_raised_unless_it_was_seen_on_enough_days_before(days):
+    seen = lasting(200, *days)
+    assert seen.level == "activate" and seen.evidence["days_as_low_before"] == sum(d < 350 for d in days[:3])
+
+
+def test_days_before_with_too_little_history_or_volume_do_not_count_as_low():
+    quiet = KpiWindow("interactions", 0, [15, 18, 12, 16])
+    young = KpiWindow("interactions", 0, [400, None])
+    window = KpiWindow("interactions", 200, WEEKS, [quiet, young, quiet])
+    assert only(kpi_drop.evaluate(KpiDropInput(NOW, [window]), KpiDropConfig())).level == "activate"
+
+
+def test_a_lasting_level_is_configurable_and_checked():
+    assert lasting(200, 210, 400, 190, config=KpiDropConfig(lasting_days=0)).level == "activate"  # never lasting
+    assert lasting(200, 210, 400, 400, config=KpiDropConfig(lasting_days=1)).level is None
+    assert lasting(200, 400, 400, 190, config=KpiDropConfig(recent_days=2)).level == "activate"  # day 3 not read
+    with pytest.raises(ValueError, match="lasting_days"):
+        KpiDropConfig(recent_days=2, lasting_days=3)
+    assert kpi_drop.dropped(KpiWindow("x", 200, WEEKS), KpiDropConfig())
+    assert not kpi_drop.dropped(KpiWindow("x", 380, WEEKS), KpiDropConfig())
+
+
 def test_kpi_drop_judges_each_kpi_on_its_own():
     seen = kpi_drop.evaluate(
         KpiDropInput(NOW, [KpiWindow("redemptions", 2, [60, 58, 61]), KpiWindow("checkins", 390, WEEKS)]),
