@@ -11,18 +11,14 @@ from moto import mock_aws
 from moto.core import responses
 from moto.dynamodb.responses import DynamoHandler
 
+from tests.moto_tables import one_key_table
 from tools import call_overheads
 
 
 def calls() -> list[dict[str, Any]]:
     with mock_aws():
         db = boto3.client("dynamodb", region_name="us-east-1")
-        db.create_table(
-            TableName="t",
-            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        one_key_table(db, "k")
         answers = []
         for n in range(3):
             db.put_item(TableName="t", Item={"k": {"S": f"k{n}"}, "n": {"N": str(n)}})

@@ -13,6 +13,7 @@ from moto.dynamodb.parsing import validators
 from moto.dynamodb.parsing.ast_nodes import Node
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 
+from tests.moto_tables import one_key_table
 from tools import moto_expressions
 
 EXPRESSIONS = [
@@ -58,12 +59,7 @@ def test_each_use_gets_a_whole_copy_of_the_tree_moto_makes(expression: str) -> N
 def table() -> Iterator[Any]:
     with mock_aws():
         db = boto3.client("dynamodb", region_name="us-east-1")
-        db.create_table(
-            TableName="t",
-            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        one_key_table(db)
         yield db
 
 

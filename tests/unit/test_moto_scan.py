@@ -9,6 +9,7 @@ import pytest
 from moto import mock_aws
 from moto.dynamodb.models.table import Table
 
+from tests.moto_tables import one_key_table
 from tools import moto_scan
 
 
@@ -27,12 +28,7 @@ def _pages(client: Any, segment: int, total: int, limit: int) -> list[tuple[list
 def test_every_page_and_cursor_match_motos(monkeypatch: pytest.MonkeyPatch, total: int, limit: int) -> None:
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
-        client.create_table(
-            TableName="t",
-            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        one_key_table(client)
         for n in range(203):
             client.put_item(TableName="t", Item={"id": {"S": f"fan-{(n * 37) % 203:04d}"}, "n": {"N": str(n)}})
         moto_pages = [_pages(client, s, total, limit) for s in range(total)]

@@ -10,6 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from tests.moto_tables import one_key_table
 from tools import attribute_parse, moto_serialize
 
 Call = Callable[[Any, Any], Any]
@@ -62,13 +63,7 @@ def _iterator(db: Any, streams: Any) -> str:
 def clients() -> Iterator[tuple[Any, Any]]:
     with mock_aws():
         db = boto3.client("dynamodb", region_name="us-east-1")
-        db.create_table(
-            TableName="t",
-            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-        )
+        one_key_table(db, stream=True)
         nested = {
             "M": {
                 "l": {"L": [{"N": "1.5"}, {"S": "x"}, {"NULL": True}, {"B": b"\x02"}]},

@@ -11,6 +11,7 @@ from moto import mock_aws
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import dynamodb_backends
 
+from tests.moto_tables import one_key_table
 from tools import moto_streams
 
 REGION = "us-east-1"
@@ -20,13 +21,7 @@ REGION = "us-east-1"
 def stream() -> Iterator[tuple[Any, str, str]]:
     with mock_aws():
         db = boto3.client("dynamodb", region_name=REGION)
-        arn = db.create_table(
-            TableName="t",
-            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-        )["TableDescription"]["LatestStreamArn"]
+        arn = one_key_table(db, "k", stream=True)["TableDescription"]["LatestStreamArn"]
         for n in range(10):
             db.put_item(TableName="t", Item={"k": {"S": f"k{n}"}})
         streams = boto3.client("dynamodbstreams", region_name=REGION)
