@@ -98,7 +98,7 @@ def run_in_process(started: jobs.JobRun) -> jobs.JobRun:
         while line:
             job_worker.work(spec, line.popleft(), line.extend, lambda: math.inf)
         job_worker.finish_if_complete(spec, started)  # a resumed run whose segments were all done before it stopped
-    return run(started.job, started.run_id)
+        return run(started.job, started.run_id)  # inside too: the request's 5-second deadline may be long past
 
 
 def work_message(body: str, receive_count: int, time_left: Callable[[], float]) -> None:

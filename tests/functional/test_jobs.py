@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.domain.jobs import scheduled_run_id
+from chalicelib.persistence.transaction import request_budget
 from chalicelib.services import jobs, points_expiry
 from tests.support import ledger_sum, payload, reward_body
 
@@ -127,3 +128,12 @@ def test_job_refusals(api, method, path, status, code):
 
 def test_fans_cannot_run_jobs(api):
     assert api.call("POST", "/v1/admin/jobs/expire-points", who="fan-1", key="k").status_code == 403
+
+
+def test_a_run_worked_inside_a_request_is_not_bound_by_its_budget_even_to_report(aged, clock):
+    """The local stack and tests work an operator's run inside the request: on a slow machine the run
+    outlasts the request's 5-second deadline, and reading the finished run must not answer 503."""
+    started = jobs.start("expire-points", "inside-a-request", "operator", clock.now)
+    with request_budget(attempts=0, seconds=0):  # spent before the run begins
+        done = jobs.run_in_process(started)
+    assert done.status == "succeeded" and [balance(aged, f) for f in ("fan-a", "fan-b", "fan-c")] == [0, 0, 0]
