@@ -15,10 +15,10 @@ raise and a resolve every hour.
 
 A lasting level: the same window was not back at its own weekday's level (the recovery line
 above) on `lasting_days` of the `recent_days` days before; the caller supplies those days only
-for a window that drops. After
-churn takes the evening's most active fans, every evening sits under the earlier weeks until the
-baseline learns it: the first evenings raise, later ones hold (an open alert stays open, nothing
-new is raised), and the KPI back at its weekday's level still resolves it.
+for a window that drops. After churn takes the evening's most active fans, every evening sits
+under the earlier weeks until the baseline learns it: the first evenings raise, later ones hold
+(an open alert stays open, nothing new is raised), and the KPI back at its weekday's level still
+resolves it.
 """
 
 from __future__ import annotations
